@@ -1,0 +1,82 @@
+"""The records the library stores and returns: documents, chunks, search filters and results."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass
+class StoredDocument:
+    doc_id: str
+    title: str
+    text: str
+    # type, number (27-QĐ/TW), date (ISO), issuer, source, author, format, filename, ...
+    meta: dict
+    content_hash: str
+    # Name of the original file inside the library's `files/` folder, or "" when there is none.
+    file: str = ""
+    added_at: str = ""
+
+    def to_json(self, with_text: bool = True) -> dict:
+        data = asdict(self)
+        if not with_text:
+            data.pop("text")
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict) -> "StoredDocument":
+        return cls(**data)
+
+
+@dataclass
+class Chunk:
+    """A passage of a document; its position in `Generation.chunks` is its vector/keyword id."""
+
+    doc_id: str
+    text: str
+    heading: str = ""
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class SearchFilters:
+    type: str | None = None
+    year_from: int | None = None
+    year_to: int | None = None
+    issuer: str | None = None
+
+    def is_empty(self) -> bool:
+        return not any(v not in (None, "") for v in asdict(self).values())
+
+
+@dataclass
+class SearchHit:
+    doc_id: str
+    title: str
+    score: float
+    snippet: str
+    meta: dict
+    # [start, end) character spans of `snippet` that match the query (diacritic-insensitive).
+    highlights: list[list[int]] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class SearchResponse:
+    query: str
+    took_ms: float
+    results: list[SearchHit]
+    total: int = 0
+    page: int = 1
+
+    def to_json(self) -> dict:
+        return {
+            "query": self.query,
+            "took_ms": round(self.took_ms, 2),
+            "total": self.total,
+            "page": self.page,
+            "results": [hit.to_json() for hit in self.results],
+        }
