@@ -1,0 +1,82 @@
+"""The indexing pipeline, as Haystack components wired by name:
+
+    metadata (type, number, date, issuer, title) -> chunker (Vietnamese, structure-aware)
+    -> embedder (e5 passages)
+
+Reading files happens before (ingest.sources: it must report failures per file, which a
+pipeline of lists cannot), and the commit after (index.store: it must be atomic).
+"""
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("HAYSTACK_TELEMETRY_ENABLED", "False")
+
+import numpy as np  # noqa: E402
+from haystack import Document, Pipeline, component  # noqa: E402
+
+from ingest.chunking import VietnameseChunker  # noqa: E402
+from ingest.components import MetadataExtractor  # noqa: E402
+
+from .embedder import Embedder  # noqa: E402
+from .generation import chunk_index_text  # noqa: E402
+from .records import Chunk, StoredDocument  # noqa: E402
+
+
+@component
+class PassageEmbedder:
+    """Embeds chunk Documents with the library's shared model (see embedder.py for why shared)."""
+
+    def __init__(self, embedder: Embedder, batch_size: int = 64):
+        self.embedder = embedder
+        self.batch_size = batch_size
+        self.progress = None
+
+    @component.output_types(documents=list[Document])
+    def run(self, documents: list[Document]):
+        texts = [_chunk_text_of(doc) for doc in documents]
+        done = 0
+        for start in range(0, len(texts), self.batch_size):
+            batch = texts[start:start + self.batch_size]
+            vectors = self.embedder.embed_passages(batch)
+            for doc, vector in zip(documents[start:start + self.batch_size], vectors):
+                doc.embedding = vector.tolist()
+            done += len(batch)
+            if self.progress:
+                self.progress(done, len(texts), "embedding")
+        return {"documents": documents}
+
+
+def _chunk_text_of(doc: Document) -> str:
+    title = doc.meta.get("title", "")
+    return chunk_index_text(StoredDocument(doc.meta["doc_id"], title, "", {}, ""),
+                            Chunk(doc.meta["doc_id"], doc.content or "", doc.meta.get("heading", "")))
+
+
+class IndexingPipeline:
+    def __init__(self, embedder: Embedder, max_tokens: int = 400, overlap_tokens: int = 60):
+        self.embedder_component = PassageEmbedder(embedder)
+        self.pipeline = Pipeline()
+        self.pipeline.add_component("metadata", MetadataExtractor())
+        self.pipeline.add_component("chunker", VietnameseChunker(
+            max_tokens=max_tokens, overlap_tokens=overlap_tokens, count_tokens=embedder.count_tokens))
+        self.pipeline.add_component("embedder", self.embedder_component)
+        self.pipeline.connect("metadata.documents", "chunker.documents")
+        self.pipeline.connect("chunker.documents", "embedder.documents")
+
+    def run(self, docs: list[StoredDocument], progress=None):
+        """Fill in the documents' metadata; return them with their chunks and chunk vectors."""
+        self.embedder_component.progress = progress
+        sources = [Document(content=d.text, meta=dict(d.meta, doc_id=d.doc_id)) for d in docs]
+        result = self.pipeline.run({"metadata": {"documents": sources}}, include_outputs_from={"metadata"})
+        by_id = {d.meta["doc_id"]: d for d in result["metadata"]["documents"]}
+        for doc in docs:
+            meta = {k: v for k, v in by_id[doc.doc_id].meta.items() if k != "doc_id" and v not in (None, "")}
+            doc.meta = meta
+            doc.title = meta.get("title") or doc.doc_id.rsplit("/", 1)[-1]
+        chunk_docs = result["embedder"]["documents"]
+        chunks = [Chunk(c.meta["doc_id"], c.content or "", c.meta.get("heading", "")) for c in chunk_docs]
+        dim = self.embedder_component.embedder.dim
+        vectors = (np.array([c.embedding for c in chunk_docs], dtype=np.float32)
+                   if chunk_docs else np.zeros((0, dim), np.float32))
+        return docs, chunks, vectors

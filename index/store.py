@@ -1,0 +1,356 @@
+"""The library on disk: documents, their original files, and the search indexes, kept consistent.
+
+Layout of an index folder:
+
+    CURRENT                  name of the live generation (switched by an atomic rename)
+    generations/gen-000007/  a complete snapshot (see generation.py)
+    files/<sha256>.<ext>     original files, content-addressed, so generations can share them
+    .write.lock              held by the one process that may write
+
+Writers build a whole new generation beside the live one and then switch `CURRENT`; readers keep
+the generation object they loaded, so a search running during an ingest sees the old library or
+the new one, never a mixture.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
+from filelock import FileLock, Timeout
+
+from ingest.errors import IngestFailure
+from ingest.sources import SourceDocument, content_type, read_sources, read_uploads
+
+from .embedder import Embedder
+from .generation import Generation, chunk_index_text, fsync_dir
+from .keyword import KeywordIndex
+from .model import prepare_model
+from .pipeline import IndexingPipeline
+from .records import Chunk, SearchFilters, SearchResponse, StoredDocument
+from .vectors import VectorIndex
+
+CURRENT_FILE = "CURRENT"
+GENERATIONS_DIR = "generations"
+FILES_DIR = "files"
+LOCK_FILE = ".write.lock"
+OWNER_FILE = ".write.owner"
+KEEP_GENERATIONS = 2  # the live one and its predecessor, which a slow reader may still be opening
+
+
+class LibraryBusy(RuntimeError):
+    """Another process is writing to the same index folder."""
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    failed: list[IngestFailure] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    chunks: int = 0
+    seconds: float = 0.0
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failed else 0
+
+    def to_json(self) -> dict:
+        return {
+            "added": self.added, "updated": self.updated, "unchanged": self.unchanged,
+            "deleted": self.deleted, "failed": [f.to_json() for f in self.failed],
+            "notes": self.notes, "chunks_indexed": self.chunks, "seconds": round(self.seconds, 2),
+            "summary": self.summary(),
+        }
+
+    def summary(self) -> str:
+        return (f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
+                f"{len(self.failed)} failed" + (f", {len(self.deleted)} deleted" if self.deleted else ""))
+
+
+def content_hash(source: SourceDocument, text: str) -> str:
+    payload = json.dumps({"text": text, "meta": source.meta, "found": source.found},
+                         ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+class Library:
+    """A Sổ tay library in one index folder. Thread-safe; one writer process at a time."""
+
+    def __init__(self, settings, embedder: Embedder | None = None):
+        self.settings = settings
+        self.root = Path(settings.index_dir)
+        self._embedder = embedder
+        self._generation: Generation | None = None
+        self._current_name: str | None = None
+        self._load_lock = threading.Lock()
+        self._write_lock = threading.Lock()
+
+    # -- reading ------------------------------------------------------------------------------
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            path = prepare_model(Path(self.settings.home), self.settings.model)
+            self._embedder = Embedder(path, threads=self.settings.threads)
+        return self._embedder
+
+    def _read_current(self) -> str | None:
+        try:
+            return (self.root / CURRENT_FILE).read_text().strip() or None
+        except FileNotFoundError:
+            return None
+
+    def generation(self) -> Generation:
+        """The live generation; picks up one committed by another process (cheap file read)."""
+        name = self._read_current()
+        if self._generation is not None and name == self._current_name:
+            return self._generation
+        with self._load_lock:
+            name = self._read_current()
+            if self._generation is None or name != self._current_name:
+                if name is None:
+                    self._generation = Generation.empty()
+                else:
+                    self._generation = Generation.load(self.root / GENERATIONS_DIR / name)
+                self._current_name = name
+        return self._generation
+
+    def search(self, query: str, top_k: int = 10, mode: str = "hybrid",
+               filters: SearchFilters | None = None, page: int = 1) -> SearchResponse:
+        from .search import search
+
+        generation = self.generation()
+        embedder = self.embedder if mode != "keyword" else None
+        return search(generation, embedder, query, top_k=top_k, mode=mode, filters=filters, page=page)
+
+    def get(self, doc_id: str) -> StoredDocument | None:
+        return self.generation().docs.get(doc_id)
+
+    def original_file(self, doc_id: str) -> tuple[Path, str, str] | None:
+        """(path on disk, original file name, content type) of a document's uploaded file."""
+        doc = self.get(doc_id)
+        if doc is None or not doc.file or not re.fullmatch(r"[0-9a-f]{64}\.[a-z0-9]{1,5}", doc.file):
+            return None
+        path = self.root / FILES_DIR / doc.file
+        if not path.is_file():
+            return None
+        filename = doc.meta.get("filename") or doc.file
+        return path, filename, content_type(filename)
+
+    def news(self, limit: int = 20) -> list[StoredDocument]:
+        items = [d for d in self.generation().docs.values() if d.meta.get("type") == "news"]
+        items.sort(key=lambda d: (d.meta.get("date", ""), d.added_at, d.doc_id), reverse=True)
+        return items[:limit]
+
+    def stats(self) -> dict:
+        generation = self.generation()
+        return {
+            "documents": len(generation.docs),
+            "chunks": len(generation.chunks),
+            "generation": generation.name,
+            "model": generation.manifest.get("model") or (self.embedder.name if self._embedder else ""),
+        }
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def _lock(self):
+        self.root.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(self.root / LOCK_FILE), timeout=0)
+        try:
+            lock.acquire()
+        except Timeout:
+            owner = ""
+            try:
+                owner = (self.root / OWNER_FILE).read_text().strip()
+            except OSError:
+                pass
+            raise LibraryBusy(
+                f"another ingest is writing to {self.root}{' (' + owner + ')' if owner else ''}; "
+                "wait for it to finish and run this again"
+            ) from None
+        (self.root / OWNER_FILE).write_text(f"pid {os.getpid()} since {time.strftime('%H:%M:%S')}")
+        return lock
+
+    def ingest(self, paths: Iterable[Path], doc_type: str | None = None,
+               progress: Callable[[int, int, str], None] | None = None) -> IngestReport:
+        max_bytes = self.settings.max_file_bytes
+        return self._ingest(read_sources(paths, doc_type=doc_type, max_bytes=max_bytes), progress)
+
+    def ingest_uploads(self, files: list[tuple[str, bytes]], doc_type: str | None = None,
+                       progress: Callable[[int, int, str], None] | None = None) -> IngestReport:
+        max_bytes = self.settings.max_file_bytes
+        return self._ingest(read_uploads(files, doc_type=doc_type, max_bytes=max_bytes), progress)
+
+    def delete(self, doc_id: str) -> bool:
+        with self._write_lock:
+            lock = self._lock()
+            try:
+                old = self.generation()
+                if doc_id not in old.docs:
+                    return False
+                docs = {k: v for k, v in old.docs.items() if k != doc_id}
+                keep = [i for i, c in enumerate(old.chunks) if c.doc_id != doc_id]
+                chunks = [old.chunks[i] for i in keep]
+                vectors = np.asarray(old.vectors.vectors)[keep] if keep else _empty(old.vectors.dim)
+                self._commit(docs, chunks, vectors, old.manifest)
+                return True
+            finally:
+                lock.release()
+
+    def _ingest(self, sources, progress) -> IngestReport:
+        from ingest.vntext import normalize_text
+
+        started = time.perf_counter()
+        report = IngestReport()
+        with self._write_lock:
+            lock = self._lock()
+            try:
+                old = self.generation()
+                changed: dict[str, tuple[SourceDocument, str, str]] = {}
+                for item in sources:
+                    if isinstance(item, IngestFailure):
+                        report.failed.append(item)
+                        continue
+                    text = normalize_text(item.text)
+                    if not text:
+                        report.failed.append(IngestFailure(item.origin, "no text left after cleaning"))
+                        continue
+                    if item.doc_id in changed:
+                        report.failed.append(IngestFailure(
+                            item.origin, f"document id {item.doc_id!r} already came from "
+                                         f"{changed[item.doc_id][0].origin}; rename one of them"))
+                        continue
+                    report.notes.extend(f"{item.origin}: {note}" for note in item.notes)
+                    digest = content_hash(item, text)
+                    existing = old.docs.get(item.doc_id)
+                    if existing is not None and existing.content_hash == digest:
+                        report.unchanged.append(item.doc_id)
+                        changed[item.doc_id] = (item, text, "")  # seen, nothing to do
+                        continue
+                    (report.updated if existing else report.added).append(item.doc_id)
+                    changed[item.doc_id] = (item, text, digest)
+                todo = {k: v for k, v in changed.items() if v[2]}
+                if todo:
+                    report.chunks = self._rebuild(old, todo, progress)
+            finally:
+                lock.release()
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _rebuild(self, old: Generation, todo: dict, progress) -> int:
+        embedder = self.embedder
+        model_name = embedder.name
+        reembed_all = bool(old.docs) and old.manifest.get("model") not in ("", model_name)
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        pipeline = IndexingPipeline(embedder, max_tokens=400, overlap_tokens=60)
+
+        new_docs: list[StoredDocument] = []
+        for doc_id, (source, text, digest) in todo.items():
+            stored_file = self._store_file(source) if source.data is not None else ""
+            meta = dict(source.found)
+            meta.update(source.meta)
+            if source.filename:
+                meta["filename"] = source.filename
+            meta["format"] = source.format
+            previous = old.docs.get(doc_id)
+            new_docs.append(StoredDocument(
+                doc_id=doc_id, title=meta.get("title", ""), text=text, meta=meta,
+                content_hash=digest, file=stored_file,
+                added_at=previous.added_at if previous else now,
+            ))
+        new_docs, new_chunks, new_vectors = pipeline.run(new_docs, progress=progress)
+
+        docs = {k: v for k, v in old.docs.items() if k not in todo}
+        keep = [i for i, c in enumerate(old.chunks) if c.doc_id not in todo]
+        chunks = [old.chunks[i] for i in keep]
+        if reembed_all:
+            # The library was embedded by another model: mixing vector spaces would be nonsense.
+            texts = [chunk_index_text(docs[c.doc_id], c) for c in chunks]
+            vectors = embedder.embed_passages(texts) if texts else _empty(new_vectors.shape[1])
+        else:
+            vectors = np.asarray(old.vectors.vectors)[keep] if keep else _empty(new_vectors.shape[1])
+        for doc in new_docs:
+            docs[doc.doc_id] = doc
+        chunks.extend(new_chunks)
+        vectors = np.concatenate([vectors, new_vectors]) if len(new_vectors) else vectors
+        manifest = dict(old.manifest, model=model_name, dim=int(vectors.shape[1]))
+        self._commit(docs, chunks, vectors, manifest)
+        return len(new_chunks)
+
+    def _store_file(self, source: SourceDocument) -> str:
+        suffix = Path(source.filename).suffix.lower() or ".bin"
+        name = hashlib.sha256(source.data).hexdigest() + suffix
+        target = self.root / FILES_DIR / name
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=target.parent, prefix=".tmp-", delete=False) as tmp:
+                tmp.write(source.data)
+                tmp.flush()
+                os.fsync(tmp.fileno())
+            os.replace(tmp.name, target)
+        return name
+
+    def _commit(self, docs: dict[str, StoredDocument], chunks: list[Chunk], vectors: np.ndarray,
+                manifest: dict) -> None:
+        """Write a complete new generation, then make it live with one atomic rename."""
+        gens = self.root / GENERATIONS_DIR
+        gens.mkdir(parents=True, exist_ok=True)
+        _remove_partial(gens)
+        existing = sorted(p.name for p in gens.glob("gen-*"))
+        number = int(existing[-1].split("-")[1]) + 1 if existing else 1
+        name = f"gen-{number:06d}"
+        texts = [chunk_index_text(docs[c.doc_id], c) for c in chunks]
+        generation = Generation(name, docs, chunks, VectorIndex.build(vectors), KeywordIndex.build(texts),
+                                manifest)
+        staging = gens / f".partial-{name}"
+        generation.save(staging)
+        os.rename(staging, gens / name)
+        fsync_dir(gens)
+        pointer = self.root / (CURRENT_FILE + ".tmp")
+        with open(pointer, "w") as out:
+            out.write(name + "\n")
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(pointer, self.root / CURRENT_FILE)
+        fsync_dir(self.root)
+        with self._load_lock:
+            self._generation, self._current_name = generation, name
+        self._collect_garbage(gens, name)
+
+    def _collect_garbage(self, gens: Path, live: str) -> None:
+        names = sorted(p.name for p in gens.glob("gen-*"))
+        for old in names[:-KEEP_GENERATIONS]:
+            if old != live:
+                shutil.rmtree(gens / old, ignore_errors=True)
+        referenced = set()
+        for name in sorted(p.name for p in gens.glob("gen-*")):
+            with open(gens / name / "documents.jsonl", encoding="utf-8") as lines:
+                referenced.update(json.loads(line)["file"] for line in lines)
+        files = self.root / FILES_DIR
+        if files.is_dir():
+            for path in files.iterdir():
+                if path.name not in referenced:
+                    path.unlink(missing_ok=True)
+
+
+def _remove_partial(gens: Path) -> None:
+    # Left by an ingest that was killed mid-write; never visible to readers.
+    for partial in gens.glob(".partial-*"):
+        shutil.rmtree(partial, ignore_errors=True)
+
+
+def _empty(dim: int) -> np.ndarray:
+    return np.zeros((0, dim), np.float32)

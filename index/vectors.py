@@ -1,0 +1,85 @@
+"""The dense vector index: FAISS, inner product on L2-normalized vectors (= cosine).
+
+Like txtai's ANN backends it picks its own shape from the data: an exact `Flat` index while the
+library is small (a 10,000-chunk search is ~1 ms exact, so approximation buys nothing), an `IVF`
+index above `IVF_THRESHOLD` vectors. Haystack's FAISSDocumentStore is not used: it only does L2,
+never trains IVF, and filters after fetching, while members' filtered searches must still return
+k results.
+
+The float32 matrix is saved beside the FAISS file: it is the source of truth a new generation
+copies unchanged documents' vectors from, whatever index shape was built over it.
+"""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+IVF_THRESHOLD = 100_000
+INDEX_FILE = "vectors.faiss"
+MATRIX_FILE = "vectors.npy"
+
+
+class VectorIndex:
+    def __init__(self, vectors: np.ndarray, index: faiss.Index):
+        self.vectors = vectors
+        self.index = index
+
+    @classmethod
+    def build(cls, vectors: np.ndarray, ivf_threshold: int = IVF_THRESHOLD) -> "VectorIndex":
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        n, dim = vectors.shape
+        if n < ivf_threshold:
+            index = faiss.IndexFlatIP(dim)
+        else:
+            # Faiss wants at least 39 training points per cell; 4*sqrt(n) cells is its own advice.
+            cells = max(1, min(int(4 * math.sqrt(n)), n // 39))
+            quantizer = faiss.IndexFlatIP(dim)
+            index = faiss.IndexIVFFlat(quantizer, dim, cells, faiss.METRIC_INNER_PRODUCT)
+            index.train(vectors)
+            index.nprobe = max(8, cells // 16)
+        if n:
+            index.add(vectors)
+        return cls(vectors, index)
+
+    def __len__(self) -> int:
+        return int(self.index.ntotal)
+
+    @property
+    def dim(self) -> int:
+        return int(self.index.d)
+
+    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None):
+        """Return (chunk ids, cosine scores), best first; `allowed` masks chunks before the cut."""
+        if len(self) == 0 or k <= 0:
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        query = np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1)
+        params = None
+        if allowed is not None:
+            ids = np.flatnonzero(allowed).astype(np.int64)
+            if ids.size == 0:
+                return np.zeros(0, np.int64), np.zeros(0, np.float32)
+            selector = faiss.IDSelectorBatch(ids)
+            if isinstance(self.index, faiss.IndexIVF):
+                params = faiss.SearchParametersIVF(sel=selector, nprobe=self.index.nprobe)
+            else:
+                params = faiss.SearchParameters(sel=selector)
+            k = min(k, int(ids.size))
+        k = min(k, len(self))
+        scores, ids = self.index.search(query, k, params=params)
+        keep = ids[0] >= 0
+        return ids[0][keep], scores[0][keep]
+
+    def save(self, directory: Path) -> None:
+        directory = Path(directory)
+        np.save(directory / MATRIX_FILE, self.vectors)
+        faiss.write_index(self.index, str(directory / INDEX_FILE))
+
+    @classmethod
+    def load(cls, directory: Path) -> "VectorIndex":
+        directory = Path(directory)
+        vectors = np.load(directory / MATRIX_FILE, mmap_mode="r")
+        index = faiss.read_index(str(directory / INDEX_FILE))
+        return cls(vectors, index)

@@ -1,0 +1,29 @@
+"""Haystack components of the ingest stage that wrap plain functions of this package."""
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("HAYSTACK_TELEMETRY_ENABLED", "False")
+
+from haystack import Document, component  # noqa: E402
+
+from .metadata import extract_metadata  # noqa: E402
+
+
+@component
+class MetadataExtractor:
+    """Fills type, number, date, issuer and title from the text where the editor gave none.
+
+    What the editor wrote (JSONL fields, a sidecar file, --type) always wins: extraction only
+    fills the gaps.
+    """
+
+    @component.output_types(documents=list[Document])
+    def run(self, documents: list[Document]):
+        out = []
+        for doc in documents:
+            found = extract_metadata(doc.content or "", doc.meta.get("filename"))
+            meta = {k: v for k, v in found.items() if v not in (None, "")}
+            meta.update({k: v for k, v in doc.meta.items() if v not in (None, "")})
+            out.append(Document(id=doc.id, content=doc.content, meta=meta))
+        return {"documents": out}

