@@ -33,14 +33,15 @@ VN_TZ = dt.timezone(dt.timedelta(hours=7))
 
 # kind -> (heading printed on the document, name in a title, code used in the number)
 KINDS = {
-    "nghi_quyet": ("NGHỊ QUYẾT", "Nghị quyết", "NQ"),
-    "quyet_dinh": ("QUYẾT ĐỊNH", "Quyết định", "QĐ"),
-    "quy_dinh": ("QUY ĐỊNH", "Quy định", "QĐi"),
-    "chi_thi": ("CHỈ THỊ", "Chỉ thị", "CT"),
-    "ket_luan": ("KẾT LUẬN", "Kết luận", "KL"),
-    "ke_hoach": ("KẾ HOẠCH", "Kế hoạch", "KH"),
-    "huong_dan": ("HƯỚNG DẪN", "Hướng dẫn", "HD"),
-    "thong_bao": ("THÔNG BÁO", "Thông báo", "TB"),
+    "nghi_quyet": ("NGHỊ QUYẾT", "Nghị quyết", ("NQ",)),
+    "quyet_dinh": ("QUYẾT ĐỊNH", "Quyết định", ("QĐ",)),
+    # Since 2021 central quy định are numbered "-QĐ/TW" like quyết định; older ones "-QĐi/TW".
+    "quy_dinh": ("QUY ĐỊNH", "Quy định", ("QĐi", "QĐ")),
+    "chi_thi": ("CHỈ THỊ", "Chỉ thị", ("CT",)),
+    "ket_luan": ("KẾT LUẬN", "Kết luận", ("KL",)),
+    "ke_hoach": ("KẾ HOẠCH", "Kế hoạch", ("KH",)),
+    "huong_dan": ("HƯỚNG DẪN", "Hướng dẫn", ("HD",)),
+    "thong_bao": ("THÔNG BÁO", "Thông báo", ("TB",)),
 }
 FORMS = ("accented", "unaccented", "number", "abbreviation", "question", "paraphrase")
 DOC_FORMATS = ("pdf", "docx", "txt", "md")
@@ -462,7 +463,7 @@ def load_sources() -> tuple[list[Source], list[Source]]:
         m = src.meta
         if m["format"] not in DOC_FORMATS:
             raise SystemExit(f"{src.slug}: format {m['format']!r}")
-        if not NUMBER_RE.match(m["number"]) or m["number"].split("-")[1].split("/")[0] != KINDS[m["kind"]][2]:
+        if not NUMBER_RE.match(m["number"]) or m["number"].split("-")[1].split("/")[0] not in KINDS[m["kind"]][2]:
             raise SystemExit(f"{src.slug}: number {m['number']!r} does not fit kind {m['kind']}")
     for src in news:
         if src.meta["format"] not in NEWS_FORMATS:
