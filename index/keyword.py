@@ -1,0 +1,156 @@
+"""BM25 keyword index for Vietnamese: syllables and syllable bigrams, accented and folded.
+
+Vietnamese words are mostly two or three syllables written apart ("nghị quyết", "chuyển đổi
+số"), so a syllable alone matches far too much. Syllable bigrams capture the words without a
+segmenter; on the dev sets they beat pyvi word segmentation (see docs/quality.md). Every term
+is indexed twice: as written (tones canonical) and folded ("nghi quyet", đ -> d), so a query
+typed without diacritics still matches.
+
+The index is one sparse matrix of precomputed BM25 weights (chunks x terms), so a query is a
+sum of a few matrix columns: a few milliseconds for tens of thousands of chunks.
+"""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from ingest.vntext import fold
+
+from .query import index_syllables
+
+FOLDED = "~"  # prefix of folded terms; "~" is never part of a syllable
+FORMAT = 1
+
+
+@dataclass(frozen=True)
+class BM25Params:
+    k1: float = 1.2
+    b: float = 0.75
+
+
+def field_terms(syllables: list[str]) -> list[str]:
+    """Unigrams and adjacent-syllable bigrams of one field."""
+    return syllables + [f"{a} {b}" for a, b in zip(syllables, syllables[1:])]
+
+
+def document_terms(text: str) -> tuple[Counter, int]:
+    """Term counts of both fields and the length (in syllables) BM25 normalizes by."""
+    accented = index_syllables(text)
+    folded = [fold(s) for s in accented]
+    counts = Counter(field_terms(accented))
+    counts.update(FOLDED + t for t in field_terms(folded))
+    return counts, len(accented)
+
+
+class KeywordIndex:
+    def __init__(self, terms: list[str], weights: sp.csc_matrix, params: BM25Params = BM25Params()):
+        self.terms = terms
+        self.term_ids = {t: i for i, t in enumerate(terms)}
+        # chunks x terms, each cell the BM25 weight of that term in that chunk
+        self.weights = weights
+        self.params = params
+        self._accents = None
+
+    def __len__(self) -> int:
+        return self.weights.shape[0]
+
+    @classmethod
+    def build(cls, texts: list[str], params: BM25Params = BM25Params()) -> "KeywordIndex":
+        vocabulary: dict[str, int] = {}
+        rows, cols, tfs = [], [], []
+        lengths = np.zeros(len(texts), np.float32)
+        for row, text in enumerate(texts):
+            counts, lengths[row] = document_terms(text)
+            for term, tf in counts.items():
+                rows.append(row)
+                cols.append(vocabulary.setdefault(term, len(vocabulary)))
+                tfs.append(tf)
+        n = len(texts)
+        tf = sp.csc_matrix(
+            (np.asarray(tfs, np.float32), (np.asarray(rows, np.int32), np.asarray(cols, np.int32))),
+            shape=(n, len(vocabulary)),
+        )
+        df = np.diff(tf.indptr).astype(np.float32)
+        # Lucene's idf: never negative, so a term in most chunks still counts a little.
+        idf = np.log1p((n - df + 0.5) / (df + 0.5))
+        avgdl = float(lengths.mean()) if n and lengths.sum() > 0 else 1.0
+        norm = params.k1 * (1 - params.b + params.b * lengths / avgdl)
+        data = tf.data * (params.k1 + 1) / (tf.data + norm[tf.indices])
+        data *= np.repeat(idf, np.diff(tf.indptr))
+        weights = sp.csc_matrix((data.astype(np.float32), tf.indices, tf.indptr), shape=tf.shape)
+        terms = [""] * len(vocabulary)
+        for term, i in vocabulary.items():
+            terms[i] = term
+        return cls(terms, weights, params)
+
+    def scores(self, term_weights: dict[str, float]) -> np.ndarray:
+        """BM25 score of every chunk for a weighted bag of terms (unknown terms are ignored)."""
+        ids, w = [], []
+        for term, weight in term_weights.items():
+            i = self.term_ids.get(term)
+            if i is not None and weight:
+                ids.append(i)
+                w.append(weight)
+        if not ids:
+            return np.zeros(len(self), np.float32)
+        return np.asarray(self.weights[:, ids] @ np.asarray(w, np.float32)).ravel()
+
+    def search(self, query: str, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        from .query import analyze
+
+        return self.top(self.scores(analyze(query, self).term_weights()), k, allowed)
+
+    @staticmethod
+    def top(scores: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The `k` best chunks with a positive score, restricted to `allowed` before the cut."""
+        if allowed is not None:
+            scores = np.where(allowed, scores, 0)
+        candidates = np.flatnonzero(scores > 0)
+        if len(candidates) > k:
+            candidates = candidates[np.argpartition(-scores[candidates], k - 1)[:k]]
+        order = candidates[np.argsort(-scores[candidates], kind="stable")]
+        return order.astype(np.int64), scores[order].astype(np.float32)
+
+    def document_frequency(self, term: str) -> int:
+        i = self.term_ids.get(term)
+        return 0 if i is None else int(self.weights.indptr[i + 1] - self.weights.indptr[i])
+
+    def accented_forms(self, folded_syllable: str) -> list[tuple[str, int]]:
+        """Accented syllables of the corpus that fold to `folded_syllable`, most frequent first."""
+        if self._accents is None:
+            accents: dict[str, list[tuple[str, int]]] = {}
+            df = np.diff(self.weights.indptr)
+            for i, term in enumerate(self.terms):
+                if not term.startswith(FOLDED) and " " not in term:
+                    accents.setdefault(fold(term), []).append((term, int(df[i])))
+            for forms in accents.values():
+                forms.sort(key=lambda f: -f[1])
+            self._accents = accents
+        return self._accents.get(folded_syllable, [])
+
+    def save(self, directory: Path) -> None:
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        w = self.weights
+        np.savez(directory / "keyword.npz", data=w.data, indices=w.indices, indptr=w.indptr,
+                 shape=np.asarray(w.shape))
+        (directory / "keyword.json").write_text(
+            json.dumps({"format": FORMAT, "params": asdict(self.params), "terms": self.terms},
+                       ensure_ascii=False),
+            encoding="utf-8",
+        )
+
+    @classmethod
+    def load(cls, directory: Path) -> "KeywordIndex":
+        directory = Path(directory)
+        meta = json.loads((directory / "keyword.json").read_text(encoding="utf-8"))
+        if meta.get("format") != FORMAT:
+            raise ValueError(f"{directory}: keyword index format {meta.get('format')} is not {FORMAT}; re-ingest")
+        with np.load(directory / "keyword.npz") as z:
+            weights = sp.csc_matrix((z["data"], z["indices"], z["indptr"]), shape=tuple(z["shape"]))
+        return cls(meta["terms"], weights, BM25Params(**meta["params"]))

@@ -1,0 +1,337 @@
+"""Query understanding: how members actually type, turned into what the indexes can match.
+
+The same `index_syllables` runs over documents (by the keyword index) and over queries, so an
+abbreviation or a Roman numeral is expanded identically on both sides: "UBND" finds "Ủy ban nhân
+dân", "Đại hội XIII" finds "Đại hội 13", and the other way round.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+from ingest.vntext import canonical_tones, fold, has_diacritics, nfc
+
+# Abbreviations that are never an ordinary Vietnamese syllable, so they are recognized in any
+# case and with or without diacritics ("ubnd", "hdnd", "bch tw").
+ABBREVIATIONS = {
+    "tw": "trung ương",
+    "bch": "ban chấp hành",
+    "bct": "bộ chính trị",
+    "bbt": "ban bí thư",
+    "btv": "ban thường vụ",
+    "bcđ": "ban chỉ đạo",
+    "ubkt": "ủy ban kiểm tra",
+    "hđnd": "hội đồng nhân dân",
+    "ubnd": "ủy ban nhân dân",
+    "mttq": "mặt trận tổ quốc",
+    "ubmttq": "ủy ban mặt trận tổ quốc",
+    "đcsvn": "đảng cộng sản việt nam",
+    "csvn": "cộng sản việt nam",
+    "đbqh": "đại biểu quốc hội",
+    "qh": "quốc hội",
+    "cp": "chính phủ",
+    "ttg": "thủ tướng",
+    "cnxh": "chủ nghĩa xã hội",
+    "xhcn": "xã hội chủ nghĩa",
+    "kt-xh": "kinh tế xã hội",
+    "ktxh": "kinh tế xã hội",
+    "qp-an": "quốc phòng an ninh",
+    "qpan": "quốc phòng an ninh",
+    "tncs": "thanh niên cộng sản",
+    "hlhpn": "hội liên hiệp phụ nữ",
+    "lđlđ": "liên đoàn lao động",
+    "ccb": "cựu chiến binh",
+    "tp": "thành phố",
+    "tphcm": "thành phố hồ chí minh",
+    "hcm": "hồ chí minh",
+    "nq": "nghị quyết",
+    "qđ": "quyết định",
+    "nđ": "nghị định",
+    "ct": "chỉ thị",
+    "kl": "kết luận",
+    "hd": "hướng dẫn",
+    "kh": "kế hoạch",
+    "tb": "thông báo",
+    "tt": "thông tư",
+}
+# Forms that are also ordinary words ("tư", "q", "p") count as abbreviations only when written
+# the way documents write them: capitals, with the dot, before a name or number.
+_CASED_ABBREVIATIONS = [
+    (re.compile(r"\bT\.\s?Ư\b|\bTƯ\b|\bT\.\s?W\b"), "TW"),
+    (re.compile(r"\bTP\.\s?(?=[A-ZĐÂĂÊÔƠƯÁÀẢÃẠ0-9])"), "TP "),
+    (re.compile(r"\bQ\.\s?(?=\d|[A-ZĐ])"), "quận "),
+    (re.compile(r"\bP\.\s?(?=\d|[A-ZĐ])"), "phường "),
+]
+_FOLDED_ABBREVIATIONS = {fold(k): v for k, v in ABBREVIATIONS.items()}
+_ABBREVIATION = re.compile(
+    r"(?<!\w)(?:"
+    + "|".join(sorted((re.escape(k) for k in {*ABBREVIATIONS, *_FOLDED_ABBREVIATIONS}), key=len, reverse=True))
+    + r")(?!\w)",
+    re.IGNORECASE,
+)
+
+_ROMAN = re.compile(r"^(?=[ivxlc])(c{0,3})(xc|xl|l?x{0,3})(ix|iv|v?i{0,3})$")
+# Words after which a Roman numeral or a spelled-out number is an ordinal ("Đại hội XIII",
+# "khóa mười ba"); elsewhere "vi", "xi", "di" are ordinary syllables.
+_NUMERAL_CONTEXT = {"hoi", "khoa", "chuong", "muc", "phan", "thu", "ky", "luc"}
+# Capitalized Roman numerals that are also Vietnamese syllables in capitalized headings.
+_ROMAN_WORDS = {"vi", "xi", "li", "di", "mi", "ci", "lx"}
+# Spelled digits must carry their tones: unaccented "sau", "bay", "nam" are mostly other words.
+_DIGITS = {"một": 1, "mốt": 1, "hai": 2, "ba": 3, "bốn": 4, "tư": 4, "năm": 5, "lăm": 5,
+           "sáu": 6, "bảy": 7, "tám": 8, "chín": 9}
+_TOKEN = re.compile(
+    "|".join(sorted((re.escape(k) for k in {*ABBREVIATIONS, *_FOLDED_ABBREVIATIONS}), key=len, reverse=True))
+)
+
+_ROMAN = re.compile(r"^(?=[ivxlc])(c{0,3})(xc|xl|l?x{0,3})(ix|iv|v?i{0,3})$")
+# Words after which a Roman numeral or a spelled-out number is an ordinal ("Đại hội XIII",
+# "khóa mười ba"); elsewhere "vi", "xi", "di" are ordinary syllables.
+_NUMERAL_CONTEXT = {"hoi", "khoa", "chuong", "muc", "phan", "thu", "ky", "luc", "ban"}
+# Capitalized Roman numerals that are also Vietnamese syllables in capitalized headings.
+_ROMAN_WORDS = {"vi", "xi", "li", "di", "mi", "ci", "lx"}
+_DIGITS = {"mot": 1, "hai": 2, "ba": 3, "bon": 4, "tu": 4, "nam": 5, "lam": 5, "sau": 6,
+           "bay": 7, "tam": 8, "chin": 9, "muoi": 10, "muoi mot": 11, "mot": 1}
+
+
+def roman_value(token: str) -> int | None:
+    match = _ROMAN.match(token.lower())
+    if not match:
+        return None
+    values = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100}
+    total, previous = 0, 0
+    for ch in reversed(token.lower()):
+        value = values[ch]
+        total += -value if value < previous else value
+        previous = max(previous, value)
+    return total
+
+
+def _spelled_number(words: list[str]) -> tuple[int, int] | None:
+    """Value and length of a spelled-out number 1-99 at the start of lower-case `words`."""
+    if not words:
+        return None
+    units = lambda j: _DIGITS.get(words[j]) if j < len(words) else None  # noqa: E731
+    if words[0] == "mười":
+        return (10 + units(1), 2) if units(1) else (10, 1)
+    first = units(0)
+    if first is None or words[0] in ("tư", "lăm", "mốt"):
+        return None
+    if len(words) > 1 and words[1] in ("mươi", "mười"):
+        return (first * 10 + units(2), 3) if units(2) else (first * 10, 2)
+    return first, 1
+
+
+def expand_abbreviations(text: str) -> str:
+    """Write each known abbreviation as itself followed by its expansion ("UBND ủy ban nhân dân")."""
+    for pattern, written in _CASED_ABBREVIATIONS:
+        text = pattern.sub(written, text)
+
+    def replace(match: re.Match) -> str:
+        key = match.group(0).lower()
+        return f"{match.group(0)} {ABBREVIATIONS.get(key) or _FOLDED_ABBREVIATIONS[key]}"
+
+    return _ABBREVIATION.sub(replace, text)
+
+
+def index_syllables(text: str) -> list[str]:
+    """Lower-case syllables with tones canonical, abbreviations expanded and ordinals as digits."""
+    text = expand_abbreviations(canonical_tones(nfc(text)))
+    raw = re.findall(r"\w+", text)
+    out: list[str] = []
+    i = 0
+    while i < len(raw):
+        token = raw[i]
+        lower = token.lower()
+        after_context = bool(out) and fold(out[-1]) in _NUMERAL_CONTEXT
+        value = roman_value(token)
+        if value is not None and (
+            after_context or (token.isupper() and len(token) > 1 and lower not in _ROMAN_WORDS)
+        ):
+            out.append(str(value))
+            i += 1
+            continue
+        if after_context:
+            spelled = _spelled_number([w.lower() for w in raw[i : i + 3]])
+            if spelled is not None:
+                out.append(str(spelled[0]))
+                i += spelled[1]
+                continue
+        out.append(lower)
+        i += 1
+    return out
+
+
+# How much each kind of term counts in the keyword score; chosen on the dev sets (docs/quality.md).
+@dataclass(frozen=True)
+class TermWeights:
+    bigram: float = 1.0
+    # Folded terms of an accented query: a hedge for a syllable typed without its mark.
+    folded_when_accented: float = 0.2
+    # Accented terms of the corpus-restored form of an unaccented query.
+    restored: float = 0.5
+
+
+WEIGHTS = TermWeights()
+
+# Document numbers as members type them: "27-QĐ/TW", "27/QĐ-TW", "QĐ 27", "quyết định số 27",
+# "nghị quyết 21", "nq21". The type word or code is what tells a number from any other number.
+_TYPE_CODES = {
+    "nghị quyết": "nq", "quyết định": "qđ", "chỉ thị": "ct", "kết luận": "kl", "quy định": "qđi",
+    "hướng dẫn": "hd", "nghị định": "nđ", "thông tư": "tt", "kế hoạch": "kh", "thông báo": "tb",
+    "công văn": "cv", "luật": "luật",
+}
+_CODE_WORDS = {fold(code): code for code in _TYPE_CODES.values()}
+_TYPE_WORDS = "|".join(sorted((re.escape(fold(w)) for w in _TYPE_CODES), key=len, reverse=True))
+_CODES = "|".join(sorted((re.escape(c) for c in _CODE_WORDS), key=len, reverse=True))
+_NUMBER_BEFORE = re.compile(
+    rf"(?<!\w)(?P<type>{_TYPE_WORDS}|{_CODES})\s*(?:so\s*)?(?P<num>\d+)(?:\s*[/-]\s*(?P<year>(?:19|20)\d\d))?(?!\d)"
+)
+_NUMBER_AFTER = re.compile(
+    rf"(?<!\w)(?P<num>\d+)(?:\s*/\s*(?P<year>(?:19|20)\d\d))?\s*[/-]\s*(?P<type>{_CODES})(?![a-z])"
+)
+
+
+def number_keys(text: str) -> set[str]:
+    """Match keys ("27-qđ", "21-nq") of the document numbers written in `text`, any spelling."""
+    return {key for key, _, _ in _find_numbers(fold(nfc(text)).lower())}
+
+
+def _find_numbers(folded: str) -> list[tuple[str, int, int]]:
+    found = []
+    for pattern in (_NUMBER_AFTER, _NUMBER_BEFORE):
+        for m in pattern.finditer(folded):
+            kind = m.group("type")
+            code = fold(_TYPE_CODES.get(_folded_type_word(kind), _CODE_WORDS.get(kind, kind)))
+            found.append((f"{int(m.group('num'))}-{code}", m.start(), m.end()))
+    return found
+
+
+def _is_number_only(text: str) -> bool:
+    """Whether little beyond document numbers and issuer codes is left in `text`."""
+    folded = fold(nfc(text)).lower()
+    found = _find_numbers(folded)
+    if not found:
+        return False
+    kept = list(folded)
+    for _, start, end in found:
+        kept[start:end] = " " * (end - start)
+    rest = [w for w in re.findall(r"\w+", "".join(kept)) if w not in _FOLDED_ABBREVIATIONS and w != "so"]
+    return len(rest) <= 2
+
+
+def _folded_type_word(folded: str) -> str:
+    for word in _TYPE_CODES:
+        if fold(word) == folded:
+            return word
+    return folded
+
+
+@dataclass
+class AnalyzedQuery:
+    text: str
+    # Typed with diacritics; an unaccented query is matched on the folded field.
+    accented: bool
+    syllables: list[str]
+    # The query with diacritics recovered from the corpus vocabulary (the text itself when accented).
+    restored: str
+    # Document-number match keys ("27-qđ") found in the query.
+    numbers: set[str] = field(default_factory=set)
+    # True when the query is little more than a document number ("QĐ 27", "27-QĐ/TW").
+    number_only: bool = False
+    weights: TermWeights = WEIGHTS
+
+    @property
+    def dense_text(self) -> str:
+        """What the embedding model sees: proper Vietnamese, abbreviations spelled out."""
+        return _ABBREVIATION.sub(
+            lambda m: ABBREVIATIONS.get(m.group(0).lower()) or _FOLDED_ABBREVIATIONS[m.group(0).lower()],
+            self.restored,
+        )
+
+    def term_weights(self) -> dict[str, float]:
+        from .keyword import FOLDED, field_terms
+
+        w = self.weights
+        out: dict[str, float] = {}
+
+        def add(terms: list[str], weight: float, prefix: str = "") -> None:
+            for term in terms:
+                value = weight * (w.bigram if " " in term else 1.0)
+                out[prefix + term] = max(out.get(prefix + term, 0.0), value)
+
+        folded = field_terms([fold(s) for s in self.syllables])
+        if self.accented:
+            add(field_terms(self.syllables), 1.0)
+            add(folded, w.folded_when_accented, FOLDED)
+        else:
+            add(folded, 1.0, FOLDED)
+            if self.restored != self.text:
+                add(field_terms(index_syllables(self.restored)), w.restored)
+        return out
+
+    def highlight_terms(self) -> set[str]:
+        """Folded syllables worth marking in a snippet."""
+        return {fold(s) for s in self.syllables}
+
+
+def analyze(query: str, vocabulary=None, weights: TermWeights = WEIGHTS) -> AnalyzedQuery:
+    """Understand a query as typed. `vocabulary` (a KeywordIndex) lets an unaccented query be
+    restored to the accented form most common in the corpus."""
+    text = canonical_tones(nfc(query)).strip()
+    syllables = index_syllables(text)
+    accented = has_diacritics(text)
+    restored = text
+    if not accented and vocabulary is not None:
+        restored = restore_diacritics(text, vocabulary)
+    return AnalyzedQuery(text, accented, syllables, restored, number_keys(text), _is_number_only(text), weights)
+
+
+def restore_diacritics(text: str, vocabulary, smoothing: float = 2.0) -> str:
+    """The most likely accented reading of unaccented `text`, by the corpus's own statistics.
+
+    Viterbi over the accented forms of each syllable, scored by how often adjacent pairs occur
+    together in the corpus (chunk frequency of the accented bigram), backed off to how common
+    each form is alone. Case and punctuation of the text are kept.
+    """
+    words = list(re.finditer(r"\w+", text))
+    if not words:
+        return text
+    lattice: list[list[tuple[str, float]]] = []
+    for m in words:
+        token = m.group(0).lower()
+        forms = vocabulary.accented_forms(token)[:8] if not token.isdigit() else []
+        if not forms:
+            lattice.append([(token, 1.0)])
+            continue
+        total = sum(df for _, df in forms)
+        lattice.append([(form, df / total) for form, df in forms])
+
+    # best[i][form] = (log score, back pointer)
+    best = [{form: (math.log(p), None) for form, p in lattice[0]}]
+    for i in range(1, len(lattice)):
+        column = {}
+        for form, p in lattice[i]:
+            options = []
+            for prev, (score, _) in best[i - 1].items():
+                pair = vocabulary.document_frequency(f"{prev} {form}")
+                prev_df = max(vocabulary.document_frequency(prev), 1)
+                options.append((score + math.log((pair + smoothing * p) / (prev_df + smoothing)), prev))
+            column[form] = max(options)
+        best.append(column)
+    form = max(best[-1], key=lambda f: best[-1][f][0])
+    chosen = [form]
+    for i in range(len(lattice) - 1, 0, -1):
+        form = best[i][form][1]
+        chosen.append(form)
+    chosen.reverse()
+
+    pieces, last = [], 0
+    for m, form in zip(words, chosen):
+        pieces.append(text[last : m.start()])
+        original = m.group(0)
+        pieces.append(form.upper() if original.isupper() and len(original) > 1
+                      else form[:1].upper() + form[1:] if original[:1].isupper() else form)
+        last = m.end()
+    pieces.append(text[last:])
+    return "".join(pieces)

@@ -1,0 +1,69 @@
+import pytest
+
+from index.keyword import KeywordIndex
+from index.query import analyze, index_syllables, number_keys, restore_diacritics
+
+
+@pytest.mark.parametrize("typed, expected", [
+    ("Đại hội XIII", ["đại", "hội", "13"]),
+    ("dai hoi xiii", ["dai", "hoi", "13"]),
+    ("khóa mười hai", ["khóa", "12"]),
+    ("Chương II", ["chương", "2"]),
+    # "vi" in a capitalized heading is a syllable, not six
+    ("VI PHẠM", ["vi", "phạm"]),
+    ("xi măng", ["xi", "măng"]),
+])
+def test_numerals(typed, expected):
+    assert index_syllables(typed) == expected
+
+
+@pytest.mark.parametrize("typed, expansion", [
+    ("T.Ư", "trung ương"), ("TW", "trung ương"), ("BCH", "ban chấp hành"),
+    ("HĐND", "hội đồng nhân dân"), ("hdnd", "hội đồng nhân dân"), ("UBND", "ủy ban nhân dân"),
+    ("MTTQ", "mặt trận tổ quốc"), ("ĐCSVN", "đảng cộng sản việt nam"), ("TP. Hà Nội", "thành phố"),
+    ("Q.1", "quận"),
+])
+def test_abbreviations_expand(typed, expansion):
+    assert " ".join(expansion.split()) in " ".join(index_syllables(typed))
+
+
+def test_ordinary_words_are_not_abbreviations():
+    assert index_syllables("tư tưởng") == ["tư", "tưởng"]
+    assert index_syllables("quy định") == ["quy", "định"]
+
+
+@pytest.mark.parametrize("typed", [
+    "27-QĐ/TW", "27/QĐ-TW", "QĐ 27", "quyet dinh so 27", "Quyết định số 27", "qd27",
+])
+def test_document_numbers_in_any_spelling(typed):
+    assert "27-qd" in number_keys(typed)
+
+
+def test_number_keys_tell_types_apart():
+    assert number_keys("Nghị quyết 21") == {"21-nq"}
+    assert number_keys("Chỉ thị số 05-CT/TW") == {"5-ct"}
+    assert number_keys("đại hội 13 chuyển đổi số") == set()
+
+
+def test_number_only_query():
+    assert analyze("QĐ 27").number_only
+    assert analyze("27-QĐ/TW").number_only
+    assert not analyze("quyết định 27 về công tác cán bộ trong tình hình mới").number_only
+
+
+def test_restores_diacritics_from_the_corpus():
+    vocabulary = KeywordIndex.build([
+        "Nghị quyết Đại hội về chuyển đổi số quốc gia",
+        "Nghị quyết về chuyển đổi số trong cơ quan Đảng",
+        "Quyết định về công tác cán bộ",
+    ])
+    assert restore_diacritics("Nghi quyet ve chuyen doi so", vocabulary) == "Nghị quyết về chuyển đổi số"
+    query = analyze("nghi quyet chuyen doi so", vocabulary)
+    assert not query.accented
+    assert query.dense_text == "nghị quyết chuyển đổi số"
+
+
+def test_accented_query_is_left_alone():
+    query = analyze("Nghị quyết của UBND", KeywordIndex.build(["Nghị quyết"]))
+    assert query.accented and query.restored == "Nghị quyết của UBND"
+    assert query.dense_text == "Nghị quyết của ủy ban nhân dân"
