@@ -1,0 +1,145 @@
+"""The JSON API (`/api/...`), `/healthz`; flask-smorest validates parameters and writes the spec."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from urllib.parse import quote
+
+from flask import jsonify, send_file, url_for
+from flask_smorest import Blueprint
+
+from index.records import SearchFilters, StoredDocument
+from ingest.vntext import fold
+
+from . import schemas, state
+from .audio import stream_speech
+from .errors import ServiceError
+
+blp = Blueprint("api", __name__, url_prefix="/api", description="Search, read and listen")
+meta_blp = Blueprint("meta", __name__, description="Service health")
+
+EXCERPT_CHARS = 280
+# Reading a whole regulation aloud is a legitimate request; this only bounds a runaway document.
+MAX_AUDIO_CHARS = 200_000
+
+
+def run_search(args: dict):
+    filters = SearchFilters(type=args.get("type"), year_from=args.get("year_from"),
+                            year_to=args.get("year_to"), issuer=args.get("issuer"))
+    return state.library().search(args["q"], top_k=args["top_k"], mode=args["mode"],
+                                  filters=filters, page=args["page"])
+
+
+def get_document(doc_id: str) -> StoredDocument:
+    doc = state.library().get(doc_id)
+    if doc is None:
+        raise ServiceError(404, "not_found", f"no document with id {doc_id!r}")
+    return doc
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit)
+    return text[: cut if cut > limit // 2 else limit].rstrip(" ,;:.") + "…"
+
+
+def speech_text(doc: StoredDocument) -> str:
+    """What the reader hears: the title, then the body (unless the body already opens with it)."""
+    text = doc.text.strip()
+    title = (doc.title or "").strip()
+    if title and not text.startswith(title):
+        text = f"{title}.\n{text}"
+    return text[:MAX_AUDIO_CHARS]
+
+
+def content_disposition(filename: str) -> str:
+    """RFC 6266 with an RFC 5987 UTF-8 name, and an ASCII fallback for old clients."""
+    name = unicodedata.normalize("NFC", re.split(r"[/\\]", filename)[-1]) or "van-ban"
+    # Folding keeps "Quyết định" readable as "Quyet dinh" where a plain ASCII cut would drop "đ".
+    fallback = re.sub(r"[^A-Za-z0-9._ ()-]", "_", fold(name)).strip() or "van-ban"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+def document_json(doc: StoredDocument) -> dict:
+    data = doc.to_json()
+    data.pop("file", None)  # the library's internal storage name
+    data["file_url"] = url_for("api.document_file", doc_id=doc.doc_id) if doc.file else None
+    data["audio_url"] = url_for("api.document_audio", doc_id=doc.doc_id)
+    return data
+
+
+def news_json(doc: StoredDocument) -> dict:
+    return {
+        "doc_id": doc.doc_id,
+        "title": doc.title,
+        "meta": doc.meta,
+        "added_at": doc.added_at,
+        "excerpt": excerpt(doc.text),
+        "url": url_for("pages.document", doc_id=doc.doc_id),
+        "audio_url": url_for("api.document_audio", doc_id=doc.doc_id),
+    }
+
+
+@blp.route("/search")
+@blp.arguments(schemas.SearchArgs, location="query")
+@blp.response(200, schemas.SearchResponseSchema)
+def search(args):
+    """Search documents: one result per document, best first, with the matching passage."""
+    return jsonify(run_search(args).to_json())
+
+
+@blp.route("/documents/<doc_id:doc_id>")
+@blp.response(200, schemas.DocumentSchema)
+def document(doc_id):
+    """A document's metadata and full text."""
+    return jsonify(document_json(get_document(doc_id)))
+
+
+@blp.route("/documents/<doc_id:doc_id>/file")
+@blp.doc(responses={"200": {"description": "The original file as uploaded",
+                            "content": {"application/octet-stream": {}}}})
+def document_file(doc_id):
+    """The original file (PDF, DOCX, ...) with its Vietnamese file name."""
+    get_document(doc_id)
+    found = state.library().original_file(doc_id)
+    if found is None:
+        raise ServiceError(404, "not_found", f"document {doc_id!r} has no original file")
+    path, filename, content_type = found
+    response = send_file(path, mimetype=content_type, conditional=True, max_age=3600)
+    response.headers["Content-Disposition"] = content_disposition(filename)
+    return response
+
+
+@blp.route("/documents/<doc_id:doc_id>/audio")
+@blp.arguments(schemas.AudioArgs, location="query")
+@blp.doc(responses={"200": {"description": "MP3, streamed while it is synthesized",
+                            "content": {"audio/mpeg": {}}}})
+def document_audio(args, doc_id):
+    """The document (title, then text) read aloud."""
+    return stream_speech(speech_text(get_document(doc_id)), args.get("engine"))
+
+
+@blp.route("/news")
+@blp.arguments(schemas.NewsArgs, location="query")
+@blp.response(200, schemas.NewsSchema)
+def news(args):
+    """News articles, newest first."""
+    return jsonify({"results": [news_json(doc) for doc in state.library().news(args["limit"])]})
+
+
+@blp.route("/tts", methods=["POST"])
+@blp.arguments(schemas.TtsBody, location="json")
+@blp.doc(responses={"200": {"description": "MP3, streamed", "content": {"audio/mpeg": {}}}})
+def speak(body):
+    """Any Vietnamese text read aloud."""
+    return stream_speech(body["text"], body.get("engine"))
+
+
+@meta_blp.route("/healthz")
+@meta_blp.response(200, schemas.HealthSchema)
+def healthz():
+    """Liveness, index size and the embedding model."""
+    stats = state.library().stats()
+    return jsonify({"status": "ok", **stats})

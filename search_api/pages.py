@@ -1,0 +1,117 @@
+"""The reading pages: search (works without JavaScript), a document, news, and the editor page."""
+from __future__ import annotations
+
+import math
+import re
+from urllib.parse import urlencode
+
+import marshmallow as ma
+from flask import Blueprint, render_template, request, url_for
+
+from . import state
+from .api import excerpt, get_document, run_search
+from .highlight import mark_spans
+from .schemas import MAX_QUERY, SearchArgs
+
+bp = Blueprint("pages", __name__)
+
+PAGE_SIZE = 10
+TYPE_LABELS = {"news": "Tin tức"}
+FIELD_ERRORS = {
+    "q": f"Từ khóa tìm kiếm dài quá {MAX_QUERY} ký tự; hãy rút gọn lại.",
+    "year_from": "Năm từ phải là một năm, ví dụ 2021.",
+    "year_to": "Năm đến phải là một năm, ví dụ 2024, và không sớm hơn năm từ.",
+    "page": "Số trang không hợp lệ.",
+    "type": "Loại văn bản không hợp lệ.",
+    "issuer": "Tên cơ quan ban hành quá dài.",
+    "mode": "Cách tìm không hợp lệ.",
+    "top_k": "Số kết quả mỗi trang không hợp lệ.",
+}
+META_LABELS = (("type", "Loại văn bản"), ("number", "Số hiệu"), ("date", "Ngày ban hành"),
+               ("issuer", "Cơ quan ban hành"), ("source", "Nguồn"), ("author", "Tác giả"))
+# Lines that open a part of a party document; shown as headings so a long text can be scanned.
+HEADING = re.compile(r"^(PHẦN|Phần|CHƯƠNG|Chương|MỤC|Mục|Điều|[IVXLC]+\.)\s", re.UNICODE)
+
+_facets_cache: dict[str, dict] = {}
+
+
+@bp.app_template_filter("vn_date")
+def vn_date(value: str) -> str:
+    """2021-08-10 -> 10/08/2021, the way dates are written in Vietnamese documents."""
+    match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", value or "")
+    return f"{match[3]}/{match[2]}/{match[1]}" if match else (value or "")
+
+
+@bp.app_template_filter("type_label")
+def type_label(value: str) -> str:
+    return TYPE_LABELS.get(value, value or "")
+
+
+bp.add_app_template_filter(mark_spans, "mark_spans")
+
+
+def facets() -> dict:
+    """Types and issuers present in the live library, for the filter boxes; computed once per generation."""
+    generation = state.library().generation()
+    cached = _facets_cache.get(generation.name)
+    if cached is None:
+        metas = [doc.meta for doc in generation.docs.values()]
+        cached = {
+            "types": sorted({m["type"] for m in metas if m.get("type")}),
+            "issuers": sorted({m["issuer"] for m in metas if m.get("issuer")}),
+        }
+        _facets_cache.clear()
+        _facets_cache[generation.name] = cached
+    return cached
+
+
+def page_url(args: dict, page: int) -> str:
+    kept = {k: v for k, v in args.items() if k != "page" and v not in (None, "")}
+    return url_for("pages.search") + "?" + urlencode({**kept, "page": page})
+
+
+@bp.route("/")
+def search():
+    form = {k: request.args.get(k, "") for k in ("q", "type", "year_from", "year_to", "issuer")}
+    context = {"form": form, "facets": facets(), "errors": [], "response": None}
+    if not form["q"].strip():
+        return render_template("search.html", **context)
+    try:
+        args = SearchArgs().load({**request.args.to_dict(), "top_k": str(PAGE_SIZE)})
+    except ma.ValidationError as exc:
+        context["errors"] = [FIELD_ERRORS.get(name, "Thông tin tìm kiếm không hợp lệ.")
+                             for name in exc.messages]
+        return render_template("search.html", **context), 422
+    response = run_search(args)
+    pages = max(1, math.ceil(response.total / PAGE_SIZE))
+    context.update(
+        response=response,
+        pages=pages,
+        prev_url=page_url(form, response.page - 1) if response.page > 1 else None,
+        next_url=page_url(form, response.page + 1) if response.page < pages else None,
+    )
+    return render_template("search.html", **context)
+
+
+@bp.route("/doc/<doc_id:doc_id>")
+def document(doc_id):
+    doc = get_document(doc_id)
+    paragraphs = [(bool(HEADING.match(line)), line) for line in
+                  (line.strip() for line in doc.text.splitlines()) if line]
+    meta = [(label, vn_date(doc.meta[key]) if key == "date" else type_label(doc.meta[key]))
+            for key, label in META_LABELS if doc.meta.get(key)]
+    has_file = state.library().original_file(doc_id) is not None
+    return render_template("document.html", doc=doc, paragraphs=paragraphs, meta=meta, has_file=has_file)
+
+
+@bp.route("/news")
+def news():
+    items = [(doc, excerpt(doc.text)) for doc in state.library().news(30)]
+    return render_template("news.html", items=items)
+
+
+@bp.route("/editor")
+def editor():
+    settings = state.settings()
+    return render_template("editor.html", enabled=bool(settings.editor_token), types=facets()["types"],
+                           max_upload_mb=settings.max_upload_mb)

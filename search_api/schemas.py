@@ -1,0 +1,129 @@
+"""Request parameters and response bodies: validation (422 naming the field) and the OpenAPI spec."""
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+MODES = ("hybrid", "dense", "keyword")
+ENGINES = ("auto", "offline", "gtts")
+MAX_QUERY = 500
+MAX_TOP_K = 100
+# Deep pages cost top_k * page candidates; nobody reads page 200 of a library search.
+MAX_PAGE = 100
+MAX_TTS_TEXT = 20_000
+MAX_NEWS = 100
+
+
+class _Query(ma.Schema):
+    class Meta:
+        # Cache busters and tracking parameters must not turn a search into an error.
+        unknown = ma.EXCLUDE
+
+    @ma.pre_load
+    def _drop_blanks(self, data, **_):
+        """An empty form field means "not set": the search page submits every filter box."""
+        return {k: v.strip() for k, v in data.items() if isinstance(v, str) and v.strip() != ""}
+
+
+class SearchArgs(_Query):
+    q = fields.String(required=True, validate=validate.Length(min=1, max=MAX_QUERY),
+                      metadata={"description": "Query, with or without diacritics"})
+    top_k = fields.Integer(load_default=10, validate=validate.Range(min=1, max=MAX_TOP_K),
+                           metadata={"description": "Results per page"})
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
+    mode = fields.String(load_default="hybrid", validate=validate.OneOf(MODES))
+    type = fields.String(validate=validate.Length(max=100),
+                         metadata={"description": "Document type, e.g. Nghị quyết"})
+    year_from = fields.Integer(validate=validate.Range(min=1900, max=2100))
+    year_to = fields.Integer(validate=validate.Range(min=1900, max=2100))
+    issuer = fields.String(validate=validate.Length(max=200))
+
+    @ma.validates_schema
+    def _years_in_order(self, data, **_):
+        if "year_from" in data and "year_to" in data and data["year_from"] > data["year_to"]:
+            raise ma.ValidationError("must not be earlier than year_from", "year_to")
+
+
+class NewsArgs(_Query):
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=MAX_NEWS))
+
+
+class AudioArgs(_Query):
+    engine = fields.String(validate=validate.OneOf(ENGINES),
+                           metadata={"description": "auto tries gTTS, then the offline espeak-ng voice"})
+
+
+class TtsBody(ma.Schema):
+    text = fields.String(required=True, validate=validate.Length(min=1, max=MAX_TTS_TEXT))
+    engine = fields.String(validate=validate.OneOf(ENGINES))
+
+    @ma.validates("text")
+    def _not_blank(self, value, **_):
+        if not value.strip():
+            raise ma.ValidationError("must not be blank")
+
+
+class HitSchema(ma.Schema):
+    doc_id = fields.String()
+    title = fields.String()
+    score = fields.Float()
+    snippet = fields.String()
+    meta = fields.Dict()
+    highlights = fields.List(fields.List(fields.Integer()),
+                             metadata={"description": "[start, end) spans of snippet matching the query"})
+
+
+class SearchResponseSchema(ma.Schema):
+    query = fields.String()
+    took_ms = fields.Float()
+    total = fields.Integer(metadata={"description": "Matching documents over all pages"})
+    page = fields.Integer()
+    results = fields.List(fields.Nested(HitSchema))
+
+
+class DocumentSchema(ma.Schema):
+    doc_id = fields.String()
+    title = fields.String()
+    text = fields.String()
+    meta = fields.Dict()
+    content_hash = fields.String()
+    added_at = fields.String()
+    file_url = fields.String(allow_none=True, metadata={"description": "The original file, if kept"})
+    audio_url = fields.String()
+
+
+class NewsItemSchema(ma.Schema):
+    doc_id = fields.String()
+    title = fields.String()
+    meta = fields.Dict()
+    added_at = fields.String()
+    excerpt = fields.String()
+    url = fields.String()
+    audio_url = fields.String()
+
+
+class NewsSchema(ma.Schema):
+    results = fields.List(fields.Nested(NewsItemSchema))
+
+
+class FailureSchema(ma.Schema):
+    path = fields.String()
+    reason = fields.String()
+
+
+class IngestReportSchema(ma.Schema):
+    added = fields.Raw()
+    updated = fields.Raw()
+    unchanged = fields.Raw()
+    failed = fields.List(fields.Nested(FailureSchema))
+
+
+class DeletedSchema(ma.Schema):
+    deleted = fields.String()
+
+
+class HealthSchema(ma.Schema):
+    status = fields.String()
+    documents = fields.Integer()
+    chunks = fields.Integer()
+    model = fields.String()
