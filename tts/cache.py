@@ -121,15 +121,20 @@ class CacheWriter:
     def write(self, data: bytes) -> None:
         self._file.write(data)
 
-    def commit(self, header: bytes | None = None) -> Path:
-        """`header` overwrites the first bytes (a WAV header whose sizes are now known)."""
+    def commit(self, header: bytes | None = None, path: Path | None = None) -> Path:
+        """Publish the file at `path` (default: the key it was opened for).
+
+        `header` overwrites the first bytes (a WAV header whose sizes are now known).
+        """
         if header is not None:
             self._file.seek(0)
             self._file.write(header)
         self._file.close()
-        os.replace(self._tmp, self.path)
+        path = path or self.path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(self._tmp, path)
         self.cache.evict()
-        return self.path
+        return path
 
     def discard(self) -> None:
         if not self._file.closed:

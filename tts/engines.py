@@ -57,9 +57,10 @@ class EspeakEngine(Engine):
         return (self.name, self.voice, self.rate)
 
     def synthesize(self, sentence: str, timeout: float | None = None) -> bytes:
-        if not self.binary:
-            raise EngineUnavailable("espeak-ng is not installed: run `apt-get install espeak-ng` "
+        missing = EngineUnavailable("espeak-ng is not installed: run `apt-get install espeak-ng` "
                                     "(Debian/Ubuntu) or choose engine='gtts'")
+        if not self.binary:
+            raise missing
         limit = self.timeout if timeout is None else min(self.timeout, timeout)
         # Text on stdin, never argv: a sentence starting with "-" would be read as an option.
         cmd = [self.binary, "-v", self.voice, "-s", str(self.rate), "-b", "1", "--stdout"]
@@ -69,6 +70,8 @@ class EspeakEngine(Engine):
         except subprocess.TimeoutExpired as exc:
             raise SynthesisTimeout(f"espeak-ng took more than {limit:.1f} s on one sentence and "
                                    "was stopped; try a shorter text") from exc
+        except FileNotFoundError as exc:
+            raise missing from exc
         except OSError as exc:
             raise EngineUnavailable(f"cannot run {self.binary}: {exc}") from exc
         if done.returncode != 0:

@@ -86,12 +86,17 @@ def _stream(spoken, sentences, engine, fmt, cache, bitrate, deadline) -> Iterato
             # Includes GeneratorExit: a listener who hangs up leaves no half article behind.
             writer.discard()
             raise
-        # An `auto` article that switched voices midway would be cached under a key that
-        # promises one voice; the next request will make it again.
-        if isinstance(engine, AutoEngine) and len(engine.used) > 1:
-            writer.discard()
+        header = audio.wav_header(pcm_bytes) if fmt == "wav" else None
+        if not isinstance(engine, AutoEngine):
+            writer.commit(header)
+        elif len(engine.used) == 1:
+            # File it under the voice that actually spoke, so that a fallback to espeak-ng is
+            # not replayed as "Google's" once Google answers again.
+            spoke = engine.online if engine.used == {engine.online.name} else engine.offline
+            writer.commit(header, cache.path(cache.key(spoken, spoke.cache_key, fmt, bitrate), fmt))
         else:
-            writer.commit(audio.wav_header(pcm_bytes) if fmt == "wav" else None)
+            # Mixed voices match no key; the next request makes the article again.
+            writer.discard()
 
 
 def _synthesize(sentences, engine, fmt, bitrate, deadline, writer):
