@@ -187,6 +187,7 @@ def test_long_sentence_is_cut_at_commas():
     parts = split_sentences(sentence)
     assert len(parts) > 1
     assert all(len(p) <= 220 for p in parts)
+    assert split_sentences(" ".join(["đồng chí"] * 30) + ".") == [" ".join(["đồng chí"] * 30) + "."]
     assert " ".join(parts).replace(" ,", ",") == sentence
 
 

@@ -288,6 +288,10 @@ def split_sentences(spoken: str) -> list[str]:
             while len(sentence) > MAX_SENTENCE:
                 cut = max(sentence.rfind(", ", 0, MAX_SENTENCE), sentence.rfind("; ", 0, MAX_SENTENCE))
                 if cut <= 0:
+                    # Without a comma any cut falls inside a phrase; put up with some length
+                    # before making one.
+                    if len(sentence) <= MAX_SENTENCE * 3 // 2:
+                        break
                     cut = sentence.rfind(" ", 0, MAX_SENTENCE)
                 if cut <= 0:
                     break
