@@ -46,6 +46,8 @@ def create_app(settings: Settings | None = None, library=None) -> Flask:
     )
     app.json.ensure_ascii = False
     app.json.sort_keys = False
+    # An id is taken exactly as written: "a//b" is no id at all, not a redirect to "a/b".
+    app.url_map.merge_slashes = False
     app.url_map.converters["doc_id"] = DocIdConverter
     app.extensions["sotay"] = {"settings": settings, "library": library}
 
