@@ -18,7 +18,7 @@ from .engines import (ENGINES, GTTS_BREAKER, AutoEngine, CircuitBreaker, Engine,
                       GTTSEngine, get_engine)
 from .errors import (EngineUnavailable, NothingToRead, SynthesisTimeout, TTSError, UnknownEngine,
                      UnsupportedFormat)
-from .normalize import normalize, split_sentences, warm_up
+from .textnorm import normalize, split_sentences, warm_up
 from .reader import default_cache, save, stream, synthesize
 
 __all__ = [

@@ -175,9 +175,21 @@ class GTTSEngine(Engine):
         try:
             tts.write_to_fp(buf)
         except (gTTSError, requests.RequestException, OSError) as exc:
+            if _caused_by(exc, requests.Timeout):
+                raise SynthesisTimeout(f"Google TTS did not answer within {limit:.1f} s; "
+                                       "use engine='offline' or 'auto'") from exc
             raise EngineUnavailable(f"Google TTS unreachable: {exc}; use engine='offline' "
                                     "or 'auto'") from exc
         return buf.getvalue()
+
+
+def _caused_by(exc: BaseException, kind: type) -> bool:
+    """gTTS re-raises requests' errors as gTTSError; the cause keeps the real kind."""
+    while exc is not None:
+        if isinstance(exc, kind):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def _decode_mp3(mp3: bytes) -> bytes:

@@ -15,7 +15,7 @@ from . import audio
 from .cache import AudioCache
 from .engines import AutoEngine, Engine, get_engine
 from .errors import NothingToRead, SynthesisTimeout
-from .normalize import normalize, split_sentences
+from .textnorm import normalize, split_sentences
 
 # Total engine time one article may use (not wall time: a slow listener does not count).
 ARTICLE_DEADLINE_S = 120.0
@@ -66,6 +66,8 @@ def stream(text: str, engine: str | Engine | None = "offline", fmt: str = "mp3",
 
 
 def _stream(spoken, sentences, engine, fmt, cache, bitrate, deadline) -> Iterator[bytes]:
+    if isinstance(engine, AutoEngine):
+        engine.used.clear()
     if cache is None:
         yield from _synthesize(sentences, engine, fmt, bitrate, deadline, writer=None)
         return

@@ -96,11 +96,6 @@ def read_number(s: str) -> str:
     return vn.cardinal(int(s))
 
 
-def _words(pattern: str) -> str:
-    """`pattern` as a whole word: not glued to a letter, digit or another abbreviation."""
-    return rf"(?<![\w.]){pattern}(?![\w])"
-
-
 def _alternation(keys) -> str:
     return "|".join(re.escape(k) for k in sorted(keys, key=len, reverse=True))
 
