@@ -62,6 +62,7 @@ TOPICS = {
 }
 NUMBER_RE = re.compile(r"^\d+-(NQ|QĐ|QĐi|CT|KL|KH|HD|TB)/[A-ZĐ]+$")
 WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
+LIST_KEYS = ("header", "sign_role")
 WORD_RANGES = {"doc": (350, 2600), "news": (230, 950)}
 
 
@@ -87,7 +88,25 @@ def read_source(path: Path, kind: str) -> Source:
     if unicodedata.normalize("NFC", raw) != raw:
         raise SystemExit(f"{path}: not NFC")
     _, front, body = raw.split("---\n", 2)
-    return Source(path.stem, kind, yaml.safe_load(front), body.strip())
+    return Source(path.stem, kind, parse_front(front, path), body.strip())
+
+
+def parse_front(front: str, path: Path) -> dict:
+    """One 'key: value' a line. Free text (titles, sapos, subjects) stays verbatim, so a colon
+    or a quote inside Vietnamese prose needs no YAML escaping; only lists go through YAML."""
+    meta = {}
+    for line in front.splitlines():
+        key, sep, value = line.partition(": ")
+        if not sep:
+            raise SystemExit(f"{path}: bad front matter line {line!r}")
+        value = value.strip()
+        if key in LIST_KEYS:
+            meta[key] = yaml.safe_load(value)
+        elif key == "date":
+            meta[key] = dt.date.fromisoformat(value)
+        else:
+            meta[key] = value[1:-1] if len(value) > 1 and value[0] == value[-1] == '"' else value
+    return meta
 
 
 def parse_body(body: str) -> list[tuple[str, str]]:
