@@ -88,7 +88,8 @@ def number_keys(text: str) -> set[str]:
 
 
 def _parse_numbers(text: str) -> list[dict]:
-    text = nfc(text)
+    # Some fonts and OCR give the Icelandic eth (Ð, U+00D0) for the Vietnamese Đ (U+0110).
+    text = nfc(text).replace("\u00d0", "Đ").replace("\u00f0", "đ")
     found = []
     taken: list[range] = []
     for pattern, style in ((_STATE_NUMBER, "state"), (_PARTY_NUMBER, "party")):
@@ -162,9 +163,10 @@ def _spell_code(code: str) -> str:
 _NATIONAL = re.compile(r"^(?:ĐẢNG CỘNG SẢN VIỆT NAM|CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM)$")
 _MOTTO = re.compile(r"^(?:Độc lập|\*+$|-{3,}|_{3,})", re.IGNORECASE)
 # The body starts here; nothing below belongs to the header.
+# "Căn cứ", "Thực hiện" open the body only with their capital: in lower case they begin a subject.
 _BODY_START = re.compile(
-    r"^(?:[-+•]?\s*Căn cứ\b|Thực hiện\b|Chương\s+[IVXLC\d]+|Điều\s+\d+|Phần thứ|[IVXLC]{1,6}\.\s|-{3,}$)",
-    re.IGNORECASE)
+    r"^(?:[-+•]?\s*Căn cứ\b|Thực hiện\b|(?i:chương)\s+[IVXLC\d]+|(?i:điều)\s+\d+|(?i:phần thứ)"
+    r"|[IVXLC]{1,6}\.\s|-{3,}$)")
 _PLACE_DATE = re.compile(
     r"^[^\d,]{2,40},\s*ngày\s*(?P<d>\d{1,2})\s*tháng\s*(?P<m>\d{1,2})\s*năm\s*(?P<y>\d{4})", re.IGNORECASE)
 _WORD_DATE = re.compile(r"ngày\s*(?P<d>\d{1,2})\s*tháng\s*(?P<m>\d{1,2})\s*năm\s*(?P<y>\d{4})",
@@ -328,10 +330,18 @@ _COMMITTEES = {
     "BAN TUYÊN GIÁO": "Ban Tuyên giáo", "BAN TỔ CHỨC": "Ban Tổ chức", "BAN DÂN VẬN": "Ban Dân vận",
     "VĂN PHÒNG": "Văn phòng", "BAN THƯỜNG VỤ": "Ban Thường vụ",
 }
-# Words of a body's name that stay lower case ("Đảng ủy phường Điện Biên").
-_LOWER_IN_NAMES = {"phường", "xã", "thị", "trấn", "quận", "huyện", "thành", "phố", "tỉnh", "khu", "dân",
-                   "cư", "tổ", "thôn", "số", "và", "của", "cơ", "quan", "trường", "khối", "các", "ban",
-                   "đảng", "trực", "thuộc"}
+# How the common words of a body's name are written: units of government in lower case
+# ("Đảng ủy phường Điện Biên"), kinds of organisation with a capital on their first syllable
+# only ("Chi bộ Tổ dân phố số 7", "Công ty cổ phần ..."); every other word is a name.
+_NAME_WORDS = {
+    "phường": "phường", "xã": "xã", "thị trấn": "thị trấn", "quận": "quận", "huyện": "huyện",
+    "thành phố": "thành phố", "tỉnh": "tỉnh", "thị xã": "thị xã", "số": "số", "và": "và", "các": "các",
+    "của": "của", "trực thuộc": "trực thuộc", "tổ dân phố": "Tổ dân phố", "khu dân cư": "Khu dân cư",
+    "thôn": "thôn", "trường": "Trường", "công ty cổ phần": "Công ty cổ phần", "công ty": "Công ty",
+    "cơ quan": "cơ quan", "khối": "Khối", "bệnh viện": "Bệnh viện", "công nghệ": "Công nghệ",
+    "doanh nghiệp": "Doanh nghiệp", "văn phòng": "Văn phòng", "đảng": "Đảng",
+}
+_NAME_ACRONYMS = {"THCS", "THPT", "TNHH", "UBND", "HĐND", "MTTQ", "TP"}
 # Issuer codes after the slash that name exactly one body.
 _ISSUER_CODES = {"VPTW": "Văn phòng Trung ương Đảng", "BTCTW": "Ban Tổ chức Trung ương",
                  "UBKTTW": "Ủy ban Kiểm tra Trung ương", "BTGTW": "Ban Tuyên giáo Trung ương",
@@ -386,6 +396,11 @@ def _header_committee(header: list[str]) -> str | None:
         if found and name in _DEPARTMENTS:
             above = "Trung ương" if found == "Ban Chấp hành Trung ương" else found
             name = f"{name} {above}"
+        elif found and name.startswith("Chi bộ") and " số " in name:
+            # "Tổ dân phố số 7" exists in every ward: the ward of the đảng bộ above names it.
+            ward = re.match(r"Đảng bộ ((?:phường|xã|thị trấn) .+)$", found)
+            if ward:
+                name = f"{name}, {ward.group(1)}"
         found = name
     return found
 
@@ -407,18 +422,24 @@ def _body_name(line: str) -> str | None:
 
 
 def _name_case(name: str) -> str:
-    name = re.sub(r"^TP\.?\s*", "thành phố ", name, flags=re.IGNORECASE)
+    name = re.sub(r"^TP\.?\s+", "thành phố ", name.strip(), flags=re.IGNORECASE)
     words = name.split()
     out = []
-    for i, word in enumerate(words):
-        lower = word.lower()
-        if word.isupper() and _roman(word):
-            out.append(word)
-        elif lower in _LOWER_IN_NAMES and not (lower == "thành" and i + 1 < len(words)
-                                                and words[i + 1].lower() != "phố"):
-            out.append(lower)
+    i = 0
+    while i < len(words):
+        for size in (4, 3, 2, 1):
+            phrase = " ".join(words[i:i + size]).lower()
+            if len(words[i:i + size]) == size and phrase in _NAME_WORDS:
+                out.append(_NAME_WORDS[phrase])
+                i += size
+                break
         else:
-            out.append(lower[:1].upper() + lower[1:])
+            word = words[i]
+            if word.upper() in _NAME_ACRONYMS or (word.isupper() and _roman(word)) or any(c.isdigit() for c in word):
+                out.append(word.upper() if word.upper() in _NAME_ACRONYMS else word)
+            else:
+                out.append(word[:1].upper() + word[1:].lower())
+            i += 1
     return " ".join(out)
 
 
@@ -444,8 +465,8 @@ def _subject_vv(header: list[str]) -> str | None:
 
 # ---------------------------------------------------------------- title
 
-_SUBJECT_STOP = re.compile(r"^(?:[-+•*]|Căn cứ|Thực hiện|Kính gửi|Chương\s|Điều\s+\d|Phần thứ|[IVXLC]+\.\s|\d+\.\s|-{3,}|_{3,}|\*)",
-                           re.IGNORECASE)
+_SUBJECT_STOP = re.compile(r"^(?:[-+•*]|Căn cứ|Thực hiện|Kính gửi|(?i:chương)\s|(?i:điều)\s+\d|(?i:phần thứ)"
+                           r"|[IVXLC]+\.\s|\d+\.\s|-{3,}|_{3,})")
 
 
 def _title(lines: list[str], type_at: int) -> str | None:
@@ -564,6 +585,8 @@ def sentence_case(text: str) -> str:
             if pair in DOCUMENT_TYPES:
                 words[i] = words[i][:1].upper() + words[i][1:]
     out = " ".join(words)
+    # A named congress: "Đại hội XIII", "Đại hội đại biểu", "Đại hội lần thứ", "Đại hội Đảng".
+    out = re.sub(r"(?<!\w)đại hội(?= (?:[IVXLC]+\b|\d|đại biểu|lần thứ|Đảng))", "Đại hội", out)
     for name in sorted(_PROPER, key=len, reverse=True):
         out = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", name, out, flags=re.IGNORECASE)
     if out[:1].islower():
