@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sotay.settings import Settings
 
-EDITOR_TOKEN = "bí-mật-biên-tập-2024"
+EDITOR_TOKEN = "bien-tap-2024-Ma-Bi-Mat"
 
 NQ57 = """---
 type: Nghị quyết

@@ -83,6 +83,11 @@
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       var token = document.getElementById("token").value.trim();
+      // HTTP headers carry only plain ASCII; fetch() would refuse the request outright.
+      if (/[^\x21-\x7e]/.test(token)) {
+        status.textContent = "Mã biên tập chỉ gồm chữ không dấu, chữ số và ký hiệu, không có khoảng trắng.";
+        return;
+      }
       var data = new FormData();
       Array.prototype.forEach.call(document.getElementById("files").files, function (file) {
         data.append("files", file, file.name);
