@@ -599,7 +599,7 @@ def readme(manifest: list[dict], queries: list[dict]) -> str:
     types = [k for k in KINDS if any(t == k for t, _ in by_type)] + ["news"]
     type_rows = [[f"`{t}`", *(by_type[(t, f)] or "" for f in formats),
                   sum(by_type[(t, f)] for f in formats)] for t in types]
-    type_rows.append(["**tổng**", *(sum(by_type[(t, f)] for t in types) for f in formats),
+    type_rows.append(["**total**", *(sum(by_type[(t, f)] for t in types) for f in formats),
                       len(manifest)])
     by_topic = Counter((e["topic"], e["type"] == "news") for e in manifest)
     topic_rows = [[f"`{k}`", name, by_topic[(k, False)] or "", by_topic[(k, True)] or ""]
@@ -627,8 +627,8 @@ sources.
 
 ## Layout
 
-- `src/van-ban/*.md`, `src/tin-tuc/*.md` — the sources: YAML front matter (metadata, output
-  format) and the body. `src/queries.yaml` — the member queries with their relevant documents.
+- `src/van-ban/*.md`, `src/tin-tuc/*.md` — the sources: front matter (one `key: value` a line:
+  metadata and output format) and the body. `src/queries.yaml` — the member queries with their relevant documents.
 - `build.py` — renders everything below; `python corpus/build.py [--out DIR]`.
 - `library/van-ban/` — party documents as PDF (text layer, embedded DejaVu Serif, running header
   and "Trang n/N" footer on each page), DOCX (issuer/number and signature blocks in borderless
@@ -641,9 +641,11 @@ sources.
   `type`, `title`, `date`, `source`, `author`.
 - `manifest.jsonl` — one line per document: `doc_id` (path under `library/` without extension,
   or the `_id` for bundle lines), `path`, `format`, `type`, `number` (canonical `27-QĐ/TW`),
-  `date` (ISO), `issuer` (the body named in the signature's T/M line; the header may name the
-  committee above it, e.g. BAN CHẤP HÀNH TRUNG ƯƠNG for Bộ Chính trị), `title` (kind +
-  subject), `source`, `author`, `topic`, `words`.
+  `date` (ISO), `issuer` (the issuing body as a member names it: for central documents the one
+  in the signature's T/M line, e.g. Bộ Chính trị under the header BAN CHẤP HÀNH TRUNG ƯƠNG; for
+  local ones the committee, e.g. Thành ủy Hà Nội for its Ban Thường vụ), `title` (kind +
+  subject), `source`, `author`, `topic`, `words`. `type` is one of
+  {", ".join(f"`{k}`" for k in KINDS)} or `news`.
 - `queries.jsonl` + `qrels.tsv` — {len(queries)} queries in BEIR layout (`corpus-id` = doc_id).
 - `fonts/` — DejaVu Serif (Bitstream Vera licence, `fonts/LICENSE-DejaVu.txt`), embedded in the PDFs.
 
@@ -653,7 +655,7 @@ sources.
 
 ### By topic
 
-{table(topic_rows, ["topic", "", "documents", "news"])}
+{table(topic_rows, ["topic", "name", "documents", "news"])}
 
 ### By issuer
 
@@ -661,7 +663,7 @@ sources.
 
 ### By year
 
-{table(year_rows, ["year", "files"])}
+{table(year_rows, ["year", "documents"])}
 
 ### Queries by form
 
