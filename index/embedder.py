@@ -36,7 +36,7 @@ class Embedder:
 
     @property
     def dim(self) -> int:
-        return int(self.model.get_sentence_embedding_dimension())
+        return int(self.model.get_embedding_dimension())
 
     def _prompt(self, kind: str) -> str | None:
         # e5 models carry "query: " / "passage: " prompts; a plain model (SOTAY_MODEL) has none.

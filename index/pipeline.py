@@ -9,6 +9,7 @@ pipeline of lists cannot), and the commit after (index.store: it must be atomic)
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 
 os.environ.setdefault("HAYSTACK_TELEMETRY_ENABLED", "False")
 
@@ -35,16 +36,15 @@ class PassageEmbedder:
     @component.output_types(documents=list[Document])
     def run(self, documents: list[Document]):
         texts = [_chunk_text_of(doc) for doc in documents]
-        done = 0
+        embedded = []
         for start in range(0, len(texts), self.batch_size):
             batch = texts[start:start + self.batch_size]
             vectors = self.embedder.embed_passages(batch)
             for doc, vector in zip(documents[start:start + self.batch_size], vectors):
-                doc.embedding = vector.tolist()
-            done += len(batch)
+                embedded.append(replace(doc, embedding=vector.tolist()))
             if self.progress:
-                self.progress(done, len(texts), "embedding")
-        return {"documents": documents}
+                self.progress(len(embedded), len(texts), "embedding")
+        return {"documents": embedded}
 
 
 def _chunk_text_of(doc: Document) -> str:

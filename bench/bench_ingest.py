@@ -1,0 +1,100 @@
+"""Ingest throughput against the raw embedding rate, and peak memory of ingest and of a loaded index.
+
+    .venv/bin/python bench/bench_ingest.py [--corpus ../shared/eval/vinewsqa_dev/corpus.jsonl] [--docs N]
+
+The same chunks are embedded twice in one process: once by `Library.ingest` (reading, cleaning,
+metadata, chunking, embedding, building FAISS + BM25, the atomic commit) and once by a bare
+`model.encode` call. The ratio of the two rates is the pipeline's overhead. Peak memory (max RSS)
+is measured in fresh child processes, one for an ingest and one that only loads the index and
+answers a query.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+DEFAULT_CORPUS = REPO.parent / "shared" / "eval" / "vinewsqa_dev" / "corpus.jsonl"
+
+
+def _max_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child(mode: str, index: str, corpus: str) -> None:
+    from index.store import Library
+    from sotay.settings import Settings
+
+    library = Library(Settings(index_dir=Path(index)))
+    if mode == "ingest":
+        library.ingest([Path(corpus)])
+    else:
+        library.search("chuyển đổi số trong công tác đảng", top_k=10)
+    print(json.dumps({"max_rss_mb": _max_rss_mb(), "chunks": library.stats()["chunks"]}))
+
+
+def peak(mode: str, index: Path, corpus: Path) -> float:
+    out = subprocess.run([sys.executable, __file__, "--child", mode, str(index), str(corpus)],
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])["max_rss_mb"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--docs", type=int, default=0, help="only the first N documents")
+    parser.add_argument("--child", nargs=3)
+    args = parser.parse_args()
+    if args.child:
+        child(*args.child)
+        return
+
+    from index.generation import chunk_index_text
+    from index.store import Library
+    from sotay.settings import Settings
+
+    settings = Settings()
+    work = Path(tempfile.mkdtemp(prefix="sotay-bench-"))
+    corpus = work / "corpus.jsonl"
+    lines = args.corpus.read_text(encoding="utf-8").splitlines()
+    corpus.write_text("\n".join(lines[: args.docs] if args.docs else lines) + "\n", encoding="utf-8")
+
+    library = Library(settings.with_(index_dir=work / "index"))
+    embedder = library.embedder
+    embedder.embed_passages(["khởi động mô hình"] * 8)  # load and warm up before timing anything
+
+    started = time.perf_counter()
+    report = library.ingest([corpus])
+    ingest_s = time.perf_counter() - started
+    generation = library.generation()
+    texts = [chunk_index_text(generation.docs[c.doc_id], c) for c in generation.chunks]
+
+    started = time.perf_counter()
+    embedder.model.encode(texts, prompt_name="passage", batch_size=64, normalize_embeddings=True,
+                          show_progress_bar=False)
+    encode_s = time.perf_counter() - started
+
+    pipeline_rate = len(texts) / ingest_s
+    raw_rate = len(texts) / encode_s
+    ingest_peak = peak("ingest", work / "index-peak", corpus)
+    index_peak = peak("load", work / "index", corpus)
+    print(f"corpus: {args.corpus} ({len(report.added)} documents, {len(texts)} chunks), "
+          f"threads={settings.threads}")
+    print(f"{'measure':44} {'value':>12}")
+    print(f"{'ingest pipeline (chunks/s)':44} {pipeline_rate:12.1f}")
+    print(f"{'raw model.encode, same chunks (chunks/s)':44} {raw_rate:12.1f}")
+    print(f"{'ratio pipeline / raw (target >= 0.85)':44} {pipeline_rate / raw_rate:12.3f}")
+    print(f"{'peak memory, ingest process (MB)':44} {ingest_peak:12.0f}")
+    print(f"{'peak memory, loaded index + query (MB)':44} {index_peak:12.0f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,244 @@
+"""The library on disk: ingest, re-ingest, replace, delete, atomic commits, one writer at a time."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from index.store import CURRENT_FILE, GENERATIONS_DIR, LibraryBusy
+
+REPO = Path(__file__).resolve().parent.parent
+
+QD27 = """ĐẢNG CỘNG SẢN VIỆT NAM
+BAN CHẤP HÀNH TRUNG ƯƠNG
+Số 27-QĐ/TW
+Hà Nội, ngày 10 tháng 8 năm 2021
+
+QUYẾT ĐỊNH
+Ban hành Quy định về ứng dụng công nghệ thông tin trong các cơ quan đảng
+
+Điều 1. Ban hành kèm theo Quyết định này Quy định về ứng dụng công nghệ thông tin và chuyển đổi số
+trong hoạt động của các cơ quan đảng từ Trung ương đến cơ sở.
+Điều 2. Các cấp ủy, tổ chức đảng xây dựng cơ sở dữ liệu đảng viên và phần mềm Sổ tay đảng viên điện tử.
+Điều 3. Quyết định có hiệu lực kể từ ngày ký.
+
+T/M BAN BÍ THƯ
+Nơi nhận: Các tỉnh ủy, thành ủy.
+"""
+
+NEWS = """Hà Nội: nông dân Đông Anh trồng rau an toàn theo tiêu chuẩn VietGAP
+
+Ngày 12/3/2024, Hội Nông dân huyện Đông Anh tổ chức tập huấn kỹ thuật trồng rau an toàn cho 300 hộ.
+Năng suất rau cải tăng 15%, thu nhập bình quân đạt 120 triệu đồng mỗi héc-ta mỗi năm.
+"""
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def docs_folder(tmp_path):
+    folder = tmp_path / "upload"
+    write(folder, "van-ban/qd-27.txt", QD27)
+    write(folder, "tin/rau-an-toan.md", NEWS)
+    (folder / "tin" / "rau-an-toan.md.meta.json").write_text(
+        json.dumps({"type": "news", "source": "Báo Hà Nội mới"}, ensure_ascii=False), encoding="utf-8")
+    return folder
+
+
+def test_ingest_then_search_finds_documents_not_chunks(make_library, docs_folder):
+    library = make_library()
+    report = library.ingest([docs_folder])
+    assert report.exit_code == 0, report.to_json()
+    assert sorted(report.added) == ["tin/rau-an-toan", "van-ban/qd-27"]
+    doc = library.get("van-ban/qd-27")
+    assert doc.meta["number"] == "27-QĐ/TW" and doc.meta["date"] == "2021-08-10"
+    assert library.get("tin/rau-an-toan").meta["type"] == "news"
+
+    response = library.search("phần mềm sổ tay đảng viên", top_k=5)
+    ids = [hit.doc_id for hit in response.results]
+    assert ids[0] == "van-ban/qd-27" and len(ids) == len(set(ids))
+    unaccented = library.search("trong rau an toan dong anh", top_k=5)
+    assert unaccented.results[0].doc_id == "tin/rau-an-toan"
+
+
+def test_reingest_unchanged_is_a_noop_and_changed_replaces(make_library, docs_folder):
+    library = make_library()
+    library.ingest([docs_folder])
+    generation = library.generation().name
+    again = library.ingest([docs_folder])
+    assert sorted(again.unchanged) == ["tin/rau-an-toan", "van-ban/qd-27"] and not again.added
+    assert library.generation().name == generation  # nothing was rewritten
+
+    write(docs_folder, "van-ban/qd-27.txt", QD27.replace("Sổ tay đảng viên điện tử", "bản đồ số phường xã"))
+    changed = library.ingest([docs_folder])
+    assert changed.updated == ["van-ban/qd-27"] and sorted(changed.unchanged) == ["tin/rau-an-toan"]
+    gen = library.generation()
+    texts = " ".join(c.text for c in gen.chunks if c.doc_id == "van-ban/qd-27")
+    assert "bản đồ số" in texts and "Sổ tay đảng viên" not in texts  # no stale chunks
+    assert len(gen.vectors) == len(gen.chunks) == len(gen.keyword)
+
+
+def test_delete_removes_document_chunks_and_file(make_library, docs_folder):
+    library = make_library()
+    library.ingest([docs_folder])
+    assert library.original_file("van-ban/qd-27") is not None
+    assert library.delete("van-ban/qd-27") is True
+    assert library.get("van-ban/qd-27") is None
+    assert all(c.doc_id != "van-ban/qd-27" for c in library.generation().chunks)
+    assert library.delete("van-ban/qd-27") is False
+    ids = [h.doc_id for h in library.search("ứng dụng công nghệ thông tin", top_k=10).results]
+    assert "van-ban/qd-27" not in ids
+
+
+def test_original_file_is_kept_for_download(make_library, docs_folder):
+    library = make_library()
+    library.ingest([docs_folder])
+    path, filename, content_type = library.original_file("van-ban/qd-27")
+    assert path.read_text(encoding="utf-8") == QD27
+    assert filename == "qd-27.txt" and content_type.startswith("text/plain")
+
+
+def test_bad_files_are_reported_and_the_rest_committed(make_library, docs_folder):
+    write(docs_folder, "hong.pdf", "not a pdf at all")
+    (docs_folder / "trong.txt").write_bytes(b"")
+    library = make_library()
+    report = library.ingest([docs_folder])
+    assert report.exit_code == 1
+    assert {Path(f.path).name for f in report.failed} == {"hong.pdf", "trong.txt"}
+    assert sorted(report.added) == ["tin/rau-an-toan", "van-ban/qd-27"]
+
+
+def test_second_writer_gets_a_clear_message(make_library, docs_folder):
+    from filelock import FileLock
+
+    library = make_library()
+    library.ingest([docs_folder])
+    with FileLock(str(library.root / ".write.lock")):
+        (library.root / ".write.owner").write_text("pid 4242 since 10:00:00")
+        with pytest.raises(LibraryBusy, match="another ingest is writing"):
+            make_library().ingest([docs_folder])
+
+
+def test_killed_ingest_leaves_previous_or_next_index_usable(make_library, docs_folder, tmp_path, sotay_home):
+    """Kill a real `sotay ingest` at several moments; each time the index opens whole."""
+    library = make_library()
+    library.ingest([docs_folder])
+    before = set(library.generation().docs)
+    big = tmp_path / "big"
+    for i in range(12):
+        write(big, f"bai-{i:02d}.txt", f"Bài số {i}. " + NEWS * 4)
+    after = before | {f"bai-{i:02d}" for i in range(12)}
+    env = dict(os.environ, SOTAY_INDEX=str(library.root), SOTAY_HOME=str(sotay_home), SOTAY_THREADS="1")
+    outcomes = set()
+    for delay in (0.5, 3.0):
+        proc = subprocess.Popen([sys.executable, "-m", "sotay.cli", "ingest", str(big)], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 120
+        owner = library.root / ".write.owner"
+        # Start the clock once it holds the write lock, i.e. once it is really writing.
+        while time.time() < deadline and proc.poll() is None and not owner.read_text().startswith(f"pid {proc.pid}"):
+            time.sleep(0.02)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        reopened = make_library()
+        docs = set(reopened.generation().docs)
+        assert docs in (before, after), f"half-written index after a kill at +{delay}s"
+        outcomes.add("after" if docs == after else "before")
+        assert reopened.search("Sổ tay đảng viên", top_k=3).results[0].doc_id == "van-ban/qd-27"
+        if docs == after:
+            break
+    assert "before" in outcomes
+    # The next writer cleans up what the killed one left and commits normally.
+    final = make_library()
+    assert final.ingest([big]).exit_code == 0
+    assert set(final.generation().docs) == after
+    assert not list((final.root / GENERATIONS_DIR).glob(".partial-*"))
+
+
+@pytest.mark.parametrize("crash_at", ["writing the generation", "switching CURRENT"])
+def test_crash_during_commit_keeps_the_old_generation(make_library, docs_folder, monkeypatch, crash_at):
+    import index.generation
+    import index.store
+
+    library = make_library()
+    library.ingest([write(docs_folder.parent / "first", "qd-27.txt", QD27)])
+    before = library.generation().name
+
+    class PowerCut(Exception):
+        pass
+
+    def cut(*args, **kwargs):
+        raise PowerCut(crash_at)
+
+    if crash_at == "writing the generation":
+        monkeypatch.setattr(index.generation.VectorIndex, "save", cut)  # documents.jsonl already written
+    else:
+        monkeypatch.setattr(index.store.os, "replace", cut)
+    with pytest.raises(PowerCut):
+        library.ingest([docs_folder])
+    monkeypatch.undo()
+
+    reopened = make_library()
+    assert reopened.generation().name == before and set(reopened.generation().docs) == {"qd-27"}
+    assert reopened.search("Sổ tay đảng viên", top_k=1).results[0].doc_id == "qd-27"
+    assert reopened.ingest([docs_folder]).exit_code == 0
+    assert set(reopened.generation().docs) == {"qd-27", "tin/rau-an-toan", "van-ban/qd-27"}
+    assert not list((reopened.root / GENERATIONS_DIR).glob(".partial-*"))
+
+
+def test_generation_switch_is_one_atomic_pointer(make_library, docs_folder):
+    library = make_library()
+    library.ingest([docs_folder])
+    name = (library.root / CURRENT_FILE).read_text().strip()
+    assert (library.root / GENERATIONS_DIR / name / "manifest.json").exists()
+    assert not list((library.root / GENERATIONS_DIR).glob(".partial-*"))
+
+
+def test_filters_apply_before_the_cut(make_library, tmp_path):
+    folder = tmp_path / "many"
+    for i in range(12):
+        write(folder, f"tin-{i:02d}.txt", f"Tin số {i}: chi bộ sinh hoạt chuyên đề về chuyển đổi số lần {i}.")
+    write(folder, "qd.txt", QD27)
+    library = make_library()
+    library.ingest([folder], doc_type="news")
+    library.ingest([write(tmp_path / "one", "qd-27.txt", QD27)])
+    from index.records import SearchFilters
+
+    only_qd = library.search("chuyển đổi số", top_k=5, filters=SearchFilters(type="quyết định"))
+    assert [h.doc_id for h in only_qd.results] == ["qd-27"]
+    news = library.search("chuyển đổi số", top_k=10, filters=SearchFilters(type="news"))
+    assert len(news.results) == 10 and all(h.meta["type"] == "news" for h in news.results)
+
+
+def test_cli_ingest_and_search_json_contract(tmp_path, docs_folder, sotay_home, make_library):
+    index = tmp_path / "cli-index"
+    env = dict(os.environ, SOTAY_HOME=str(sotay_home), SOTAY_THREADS="2")
+    bad = write(tmp_path, "x.xyz", "?")
+    run = subprocess.run([sys.executable, "-m", "sotay.cli", "ingest", str(docs_folder), str(bad),
+                          "--index", str(index)], env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 1, run.stderr
+    assert "2 added, 0 updated, 0 unchanged, 1 failed" in run.stdout
+    assert f"{bad}: unsupported file type .xyz" in run.stdout
+    search = subprocess.run([sys.executable, "-m", "sotay.cli", "search", "quyet dinh 27", "--json",
+                             "--index", str(index)], env=env, capture_output=True, text=True, timeout=300)
+    assert search.returncode == 0, search.stderr
+    data = json.loads(search.stdout)
+    assert set(data) == {"query", "took_ms", "results"}
+    assert set(data["results"][0]) >= {"doc_id", "title", "score", "snippet", "meta"}
+    assert data["results"][0]["doc_id"] == "van-ban/qd-27"
+    assert "Quyết định" in search.stdout  # readable UTF-8, not \\u escapes
+    usage = subprocess.run([sys.executable, "-m", "sotay.cli", "search"], env=env, capture_output=True)
+    assert usage.returncode == 2
