@@ -10,6 +10,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from ingest.metadata import DOCUMENT_TYPES, number_keys
 from ingest.vntext import canonical_tones, fold, has_diacritics, nfc
 
 # Abbreviations that are never an ordinary Vietnamese syllable, so they are recognized in any
@@ -174,57 +175,19 @@ class TermWeights:
 
 WEIGHTS = TermWeights()
 
-# Document numbers as members type them: "27-QĐ/TW", "27/QĐ-TW", "QĐ 27", "quyết định số 27",
-# "nghị quyết 21", "nq21". The type word or code is what tells a number from any other number.
-_TYPE_CODES = {
-    "nghị quyết": "nq", "quyết định": "qđ", "chỉ thị": "ct", "kết luận": "kl", "quy định": "qđi",
-    "hướng dẫn": "hd", "nghị định": "nđ", "thông tư": "tt", "kế hoạch": "kh", "thông báo": "tb",
-    "công văn": "cv", "luật": "luật",
-}
-_CODE_WORDS = {fold(code): code for code in _TYPE_CODES.values()}
-_TYPE_WORDS = "|".join(sorted((re.escape(fold(w)) for w in _TYPE_CODES), key=len, reverse=True))
-_CODES = "|".join(sorted((re.escape(c) for c in _CODE_WORDS), key=len, reverse=True))
-_NUMBER_BEFORE = re.compile(
-    rf"(?<!\w)(?P<type>{_TYPE_WORDS}|{_CODES})\s*(?:so\s*)?(?P<num>\d+)(?:\s*[/-]\s*(?P<year>(?:19|20)\d\d))?(?!\d)"
+# Words that may surround a document number in a query that asks for nothing else:
+# "quyết định số 27", "QĐ 27 năm 2021", "27-QĐ/TW của Bộ Chính trị".
+_NUMBER_WORDS = (
+    {s for word in DOCUMENT_TYPES for s in fold(word).split()}
+    | {fold(code).lower() for codes in DOCUMENT_TYPES.values() for code in codes}
+    | set(_FOLDED_ABBREVIATIONS) | {"so", "nam", "qdi"}
 )
-_NUMBER_AFTER = re.compile(
-    rf"(?<!\w)(?P<num>\d+)(?:\s*/\s*(?P<year>(?:19|20)\d\d))?\s*[/-]\s*(?P<type>{_CODES})(?![a-z])"
-)
-
-
-def number_keys(text: str) -> set[str]:
-    """Match keys ("27-qđ", "21-nq") of the document numbers written in `text`, any spelling."""
-    return {key for key, _, _ in _find_numbers(fold(nfc(text)).lower())}
-
-
-def _find_numbers(folded: str) -> list[tuple[str, int, int]]:
-    found = []
-    for pattern in (_NUMBER_AFTER, _NUMBER_BEFORE):
-        for m in pattern.finditer(folded):
-            kind = m.group("type")
-            code = fold(_TYPE_CODES.get(_folded_type_word(kind), _CODE_WORDS.get(kind, kind)))
-            found.append((f"{int(m.group('num'))}-{code}", m.start(), m.end()))
-    return found
 
 
 def _is_number_only(text: str) -> bool:
-    """Whether little beyond document numbers and issuer codes is left in `text`."""
-    folded = fold(nfc(text)).lower()
-    found = _find_numbers(folded)
-    if not found:
-        return False
-    kept = list(folded)
-    for _, start, end in found:
-        kept[start:end] = " " * (end - start)
-    rest = [w for w in re.findall(r"\w+", "".join(kept)) if w not in _FOLDED_ABBREVIATIONS and w != "so"]
-    return len(rest) <= 2
-
-
-def _folded_type_word(folded: str) -> str:
-    for word in _TYPE_CODES:
-        if fold(word) == folded:
-            return word
-    return folded
+    """Whether the query asks for little beyond a document number."""
+    words = re.findall(r"[^\W\d_]+", fold(text).lower())
+    return len([w for w in words if w not in _NUMBER_WORDS]) <= 2
 
 
 @dataclass
@@ -235,7 +198,7 @@ class AnalyzedQuery:
     syllables: list[str]
     # The query with diacritics recovered from the corpus vocabulary (the text itself when accented).
     restored: str
-    # Document-number match keys ("27-qđ") found in the query.
+    # Document-number match keys (ingest.metadata.number_keys) found in the query.
     numbers: set[str] = field(default_factory=set)
     # True when the query is little more than a document number ("QĐ 27", "27-QĐ/TW").
     number_only: bool = False
@@ -284,7 +247,9 @@ def analyze(query: str, vocabulary=None, weights: TermWeights = WEIGHTS) -> Anal
     restored = text
     if not accented and vocabulary is not None:
         restored = restore_diacritics(text, vocabulary)
-    return AnalyzedQuery(text, accented, syllables, restored, number_keys(text), _is_number_only(text), weights)
+    numbers = number_keys(text)
+    return AnalyzedQuery(text, accented, syllables, restored, numbers,
+                         bool(numbers) and _is_number_only(text), weights)
 
 
 def restore_diacritics(text: str, vocabulary, smoothing: float = 2.0) -> str:

@@ -1,64 +1,160 @@
-"""Search: dense and keyword retrieval over chunks, fused, returned as documents.
+"""Search: keyword and dense retrieval over chunks, fused, returned as documents.
 
-First version (reciprocal-rank fusion); query understanding and tuned fusion come next.
+A query is first understood (index/query.py): diacritics restored from the corpus when typed
+without them, abbreviations and numerals normalized, document numbers recognized. The keyword
+side scores every chunk (cheap: a few sparse columns); the dense side fetches the nearest chunks.
+Each document takes its best chunk on each side, the two are fused (index/fusion.py), and a
+document whose number the query names is put first.
 """
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 
+import numpy as np
 
-from ingest.vntext import normalize_text
+from ingest.metadata import number_keys
+from ingest.vntext import fold
 
+from . import fusion
+from .highlight import snippet
+from .query import analyze
 from .records import SearchFilters, SearchHit, SearchResponse
 
-RRF_K = 60
-CANDIDATES = 200
-
-
-def _filter_mask(generation, filters: SearchFilters | None):
-    if filters is None or filters.is_empty():
-        return None
-    keep = set()
-    for doc_id, doc in generation.docs.items():
-        meta = doc.meta
-        if filters.type and meta.get("type") != filters.type:
-            continue
-        year = int(meta["date"][:4]) if meta.get("date", "")[:4].isdigit() else None
-        if filters.year_from and (year is None or year < filters.year_from):
-            continue
-        if filters.year_to and (year is None or year > filters.year_to):
-            continue
-        if filters.issuer and filters.issuer.lower() not in meta.get("issuer", "").lower():
-            continue
-        keep.add(doc_id)
-    return generation.doc_mask(keep)
+MODES = ("hybrid", "dense", "keyword")
+# Dense chunk candidates per query; documents ranked below the first few dozen rarely surface
+# after fusion, and an exact search over 10,000 chunks costs the same for 50 or 500.
+DENSE_CANDIDATES = 300
+# Added to the fused score (at most 1) of documents whose number the query names: a query that is
+# only a number puts its document first; in a longer query the number is strong evidence.
+NUMBER_FIRST = 10.0
+NUMBER_BONUS = 0.5
 
 
 def search(generation, embedder, query: str, top_k: int = 10, mode: str = "hybrid",
            filters: SearchFilters | None = None, page: int = 1) -> SearchResponse:
     started = time.perf_counter()
-    text = normalize_text(query)
-    allowed = _filter_mask(generation, filters)
-    scores: dict[int, float] = {}
-    if mode in ("hybrid", "keyword"):
-        ids, _ = generation.keyword.search(text, CANDIDATES, allowed)
-        for rank, cid in enumerate(ids):
-            scores[int(cid)] = scores.get(int(cid), 0.0) + 1.0 / (RRF_K + rank + 1)
-    if mode in ("hybrid", "dense") and len(generation.chunks):
-        ids, _ = generation.vectors.search(embedder.embed_query(text), CANDIDATES, allowed)
-        for rank, cid in enumerate(ids):
-            scores[int(cid)] = scores.get(int(cid), 0.0) + 1.0 / (RRF_K + rank + 1)
-    best: dict[str, tuple[float, int]] = {}
-    for cid, score in scores.items():
-        doc_id = generation.chunks[cid].doc_id
-        if doc_id not in best or score > best[doc_id][0]:
-            best[doc_id] = (score, cid)
-    ranked = sorted(best.items(), key=lambda item: -item[1][0])
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+    top_k, page = max(1, int(top_k)), max(1, int(page))
+    n_docs = len(generation.doc_id_list)
+    analyzed = analyze(query, generation.keyword)
+    if not len(generation.chunks) or not analyzed.syllables:
+        return SearchResponse(query, _ms(started), [], total=0, page=page)
+    allowed = filter_mask(generation, filters)
+    doc_of = generation.chunk_doc_index
+
+    keyword = np.full(n_docs, np.nan, np.float32)
+    keyword_chunk = np.full(n_docs, -1, np.int64)
+    if mode != "dense":
+        scores = generation.keyword.scores(analyzed.term_weights())
+        if allowed is not None:
+            scores = np.where(allowed, scores, 0)
+        _best_per_doc(np.flatnonzero(scores > 0), scores, doc_of, keyword, keyword_chunk)
+
+    dense = np.full(n_docs, np.nan, np.float32)
+    dense_chunk = np.full(n_docs, -1, np.int64)
+    if mode != "keyword":
+        want = max(DENSE_CANDIDATES, 3 * page * top_k)
+        ids, scores = generation.vectors.search(embedder.embed_query(analyzed.dense_text), want, allowed)
+        full = np.zeros(len(generation.chunks), np.float32)
+        full[ids] = scores
+        _best_per_doc(np.asarray(ids, np.int64), full, doc_of, dense, dense_chunk)
+
+    if mode == "keyword":
+        fused = keyword.copy()
+    elif mode == "dense":
+        fused = dense.copy()
+    else:
+        weight = (fusion.PARAMS.keyword_weight if analyzed.accented
+                  else fusion.PARAMS.keyword_weight_unaccented)
+        fused = fusion.fuse(keyword, dense, weight)
+
+    if analyzed.numbers:
+        named = _docs_numbered(generation, analyzed.numbers)
+        if allowed is not None:
+            named &= _doc_allowed(generation, allowed)
+        bonus = NUMBER_FIRST if analyzed.number_only else NUMBER_BONUS
+        fused[named] = np.nan_to_num(fused[named], nan=0.0) + bonus
+
+    candidates = np.flatnonzero(~np.isnan(fused))
+    order = candidates[np.argsort(-fused[candidates], kind="stable")]
     start = (page - 1) * top_k
+    terms = analyzed.highlight_terms()
     hits = []
-    for doc_id, (score, cid) in ranked[start:start + top_k]:
+    for d in order[start:start + top_k]:
+        doc_id = generation.doc_id_list[d]
         doc = generation.docs[doc_id]
-        hits.append(SearchHit(doc_id, doc.title, float(score), generation.chunks[cid].text[:300],
-                              {k: v for k, v in doc.meta.items()}))
-    took = (time.perf_counter() - started) * 1000
-    return SearchResponse(query, took, hits, total=len(ranked), page=page)
+        chunk_id = keyword_chunk[d] if keyword_chunk[d] >= 0 else dense_chunk[d]
+        passage = generation.chunks[chunk_id].text if chunk_id >= 0 else doc.text
+        text, spans = snippet(passage, terms)
+        hits.append(SearchHit(doc_id, doc.title, round(float(fused[d]), 6), text, dict(doc.meta), spans))
+    return SearchResponse(query, _ms(started), hits, total=len(order), page=page)
+
+
+def _ms(started: float) -> float:
+    return (time.perf_counter() - started) * 1000
+
+
+def _best_per_doc(chunk_ids: np.ndarray, scores: np.ndarray, doc_of: np.ndarray,
+                  doc_scores: np.ndarray, doc_chunk: np.ndarray) -> None:
+    """For each document with a candidate chunk: its best chunk's score and id, in place."""
+    if not len(chunk_ids):
+        return
+    ranked = chunk_ids[np.argsort(-scores[chunk_ids], kind="stable")]
+    docs, first = np.unique(doc_of[ranked], return_index=True)
+    doc_scores[docs] = scores[ranked[first]]
+    doc_chunk[docs] = ranked[first]
+
+
+def filter_mask(generation, filters: SearchFilters | None) -> np.ndarray | None:
+    """Boolean mask over chunk ids of the documents the filters keep (None: no filter)."""
+    if filters is None or filters.is_empty():
+        return None
+    wanted_type = fold(filters.type).lower() if filters.type else None
+    issuer = fold(filters.issuer).lower().strip() if filters.issuer else None
+    keep = set()
+    for doc_id, doc in generation.docs.items():
+        meta = doc.meta
+        if wanted_type and fold(str(meta.get("type", ""))).lower() != wanted_type:
+            continue
+        date = str(meta.get("date", ""))
+        year = int(date[:4]) if date[:4].isdigit() else None
+        if filters.year_from is not None and (year is None or year < filters.year_from):
+            continue
+        if filters.year_to is not None and (year is None or year > filters.year_to):
+            continue
+        if issuer and issuer not in fold(str(meta.get("issuer", ""))).lower():
+            continue
+        keep.add(doc_id)
+    return generation.doc_mask(keep)
+
+
+def _doc_allowed(generation, allowed: np.ndarray) -> np.ndarray:
+    out = np.zeros(len(generation.doc_id_list), dtype=bool)
+    out[generation.chunk_doc_index[allowed]] = True
+    return out
+
+
+# Number keys of each generation's documents, for the few most recent generations (a generation
+# is immutable, so its table never goes stale; holding the object keeps its id unique).
+_NUMBER_TABLES: OrderedDict[int, tuple[object, dict[str, list[int]]]] = OrderedDict()
+
+
+def _docs_numbered(generation, keys: set[str]) -> np.ndarray:
+    entry = _NUMBER_TABLES.get(id(generation))
+    if entry is None or entry[0] is not generation:
+        table: dict[str, list[int]] = {}
+        for i, doc_id in enumerate(generation.doc_id_list):
+            number = generation.docs[doc_id].meta.get("number")
+            if number:
+                for key in number_keys(str(number)):
+                    table.setdefault(key, []).append(i)
+        entry = (generation, table)
+        _NUMBER_TABLES[id(generation)] = entry
+        while len(_NUMBER_TABLES) > 4:
+            _NUMBER_TABLES.popitem(last=False)
+    mask = np.zeros(len(generation.doc_id_list), dtype=bool)
+    for key in keys:
+        mask[entry[1].get(key, [])] = True
+    return mask
