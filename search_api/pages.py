@@ -6,7 +6,7 @@ import re
 from urllib.parse import urlencode
 
 import marshmallow as ma
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, current_app, render_template, request, url_for
 
 from . import state
 from .api import excerpt, get_document, run_search
@@ -32,9 +32,6 @@ META_LABELS = (("type", "Loại văn bản"), ("number", "Số hiệu"), ("date"
 # Lines that open a part of a party document; shown as headings so a long text can be scanned.
 HEADING = re.compile(r"^(PHẦN|Phần|CHƯƠNG|Chương|MỤC|Mục|Điều|[IVXLC]+\.)\s", re.UNICODE)
 
-_facets_cache: dict[str, dict] = {}
-
-
 @bp.app_template_filter("vn_date")
 def vn_date(value: str) -> str:
     """2021-08-10 -> 10/08/2021, the way dates are written in Vietnamese documents."""
@@ -53,16 +50,16 @@ bp.add_app_template_filter(mark_spans, "mark_spans")
 def facets() -> dict:
     """Types and issuers present in the live library, for the filter boxes; computed once per generation."""
     generation = state.library().generation()
-    cached = _facets_cache.get(generation.name)
-    if cached is None:
+    extensions = current_app.extensions["sotay"]
+    cached = extensions.get("facets")
+    if cached is None or cached[0] is not generation:
         metas = [doc.meta for doc in generation.docs.values()]
-        cached = {
+        cached = (generation, {
             "types": sorted({m["type"] for m in metas if m.get("type")}),
             "issuers": sorted({m["issuer"] for m in metas if m.get("issuer")}),
-        }
-        _facets_cache.clear()
-        _facets_cache[generation.name] = cached
-    return cached
+        })
+        extensions["facets"] = cached
+    return cached[1]
 
 
 def page_url(args: dict, page: int) -> str:

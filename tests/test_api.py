@@ -101,6 +101,15 @@ def test_paging(client):
     assert not {h["doc_id"] for h in first["results"]} & {h["doc_id"] for h in second["results"]}
 
 
+@pytest.mark.parametrize("query", ["...", "!!!", "<script>", "🙂🙂", "Đ", "a" * 500, "27/QĐ-TW",
+                                   "'; DROP TABLE documents; --", "%", "\u0000x"])
+def test_odd_queries_are_answered(client, query):
+    for mode in ("hybrid", "keyword"):
+        response = client.get("/api/search", query_string={"q": query, "mode": mode})
+        assert response.status_code == 200, (query, mode, response.data[:300])
+        assert client.get("/", query_string={"q": query}).status_code == 200
+
+
 @pytest.mark.parametrize("query, field", [
     ("", "q"),
     ("q=", "q"),
