@@ -70,7 +70,7 @@ def page_url(args: dict, page: int) -> str:
 @bp.route("/")
 def search():
     form = {k: request.args.get(k, "") for k in ("q", "type", "year_from", "year_to", "issuer")}
-    context = {"form": form, "facets": facets(), "errors": [], "response": None}
+    context = {"form": form, "facets": facets(), "errors": [], "response": None, "page_size": PAGE_SIZE}
     if not form["q"].strip():
         return render_template("search.html", **context)
     try:

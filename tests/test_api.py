@@ -43,7 +43,8 @@ def client(app):
 def writable(tmp_path, embedder, sotay_home):
     """A library of its own for tests that change it, with a 1 MB upload limit."""
     settings = make_settings(tmp_path / "index", sotay_home, max_upload_mb=1)
-    library = build_library(settings, embedder, files=[("qd-sinh-hoat-chi-bo.txt", "QUY ĐỊNH về sinh hoạt chi bộ.\n\nChi bộ sinh hoạt định kỳ mỗi tháng một lần.".encode())])
+    text = "QUY ĐỊNH về sinh hoạt chi bộ.\n\nChi bộ sinh hoạt định kỳ mỗi tháng một lần."
+    library = build_library(settings, embedder, files=[("qd-sinh-hoat-chi-bo.txt", text.encode())])
     app = create_app(settings, library)
     app.testing = True
     return app
@@ -163,7 +164,8 @@ def test_original_file_download_with_vietnamese_name(client, library):
     disposition = response.headers["Content-Disposition"]
     assert disposition.startswith("attachment;")
     assert 'filename="Chi thi 12 phong chong tham nhung.txt"' in disposition
-    assert "filename*=UTF-8''" + urllib.parse.quote("Chỉ thị 12 phòng chống tham nhũng.txt", safe="") in disposition
+    utf8_name = urllib.parse.quote("Chỉ thị 12 phòng chống tham nhũng.txt", safe="")
+    assert "filename*=UTF-8''" + utf8_name in disposition
 
 
 def test_document_without_original_file_is_404(client):
@@ -443,10 +445,12 @@ def test_upload_reports_each_file(writable):
 def test_upload_jsonl_body(writable):
     client = writable.test_client()
     lines = "\n".join(json.dumps(r, ensure_ascii=False) for r in [
-        {"_id": "tin-tuc/bao-lut", "type": "news", "title": "Cảnh báo ngập lụt", "text": "Mưa lớn gây ngập lụt nhiều tuyến phố."},
+        {"_id": "tin-tuc/bao-lut", "type": "news", "title": "Cảnh báo ngập lụt",
+         "text": "Mưa lớn gây ngập lụt nhiều tuyến phố."},
         {"_id": "hong", "title": "Thiếu nội dung"},
     ])
-    response = client.post("/api/documents", data=lines.encode(), headers=AUTH, content_type="application/x-ndjson")
+    response = client.post("/api/documents", data=lines.encode(), headers=AUTH,
+                           content_type="application/x-ndjson")
     report = response.get_json()
     assert report["added"] == ["tin-tuc/bao-lut"] and len(report["failed"]) == 1
     assert client.get("/api/news").get_json()["results"][0]["doc_id"] == "tin-tuc/bao-lut"
