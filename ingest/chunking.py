@@ -52,9 +52,9 @@ _WORD = re.compile(r"[^\W\d_]+|\d+|[^\w\s]")
 def estimate_tokens(text: str) -> int:
     """An upper estimate of the XLM-R token count, without the tokenizer.
 
-    Measured on the sample library: ordinary Vietnamese syllables average 1.2 tokens (1.35 keeps every
-    passage of the library above its real count); a syllable in capitals splits into pieces of about one letter each; digits go
-    in twos or threes; every punctuation mark is a token of its own.
+    Measured on the sample library: ordinary Vietnamese syllables average 1.2 tokens (1.35 keeps
+    every passage of the library above its real count); a syllable in capitals splits into pieces
+    of about one letter each; digits go in twos or threes; every punctuation mark is one token.
     """
     total = 0.0
     for piece in _WORD.findall(text):

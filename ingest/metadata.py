@@ -174,8 +174,8 @@ _WORD_DATE = re.compile(r"ngày\s*(?P<d>\d{1,2})\s*tháng\s*(?P<m>\d{1,2})\s*nă
 _NUMERIC_DATE = re.compile(r"(?<![\d/.-])(?P<d>\d{1,2})\s*(?P<sep>[/.-])\s*(?P<m>\d{1,2})\s*(?P=sep)\s*"
                            r"(?P<y>(?:19|20)\d\d)(?![\d/])")
 # A date right after a cited number ("Quyết định số 30-QĐ/TW ngày 26/7/2016") is that document's.
-_CITED_DATE = re.compile(r"(?:\d+\s*[-/]\s*[^\W\d_]+\s*[/-]\s*[^\W\d_]+|(?:19|20)\d\d)\s*,?\s*(?:ngày|ban hành ngày)\s*$",
-                         re.IGNORECASE)
+_CITED_DATE = re.compile(
+    r"(?:\d+\s*[-/]\s*[^\W\d_]+\s*[/-]\s*[^\W\d_]+|(?:19|20)\d\d)\s*,?\s*(?:ngày|ban hành ngày)\s*$", re.IGNORECASE)
 _SIGNATURE = re.compile(r"^(?:T/M|TM\.?|T/L|TL\.?|K/T|KT\.?|Q\.?\s?BÍ THƯ)\s*(?P<body>.+)$")
 _NEWS_MARKERS = re.compile(
     r"\((?:ĐCSVN|HNM|TTXVN|HNP|VOV|Chinhphu\.vn|QĐND|ND|TG|Dangcongsan\.vn)\)\s*[-–—]"
@@ -502,8 +502,9 @@ def _lower_first(text: str) -> str:
     name ("Nghị quyết Hội nghị lần thứ năm ...")."""
     if not text:
         return text
+    first_word = text.split()[0]
     first_two = " ".join(text.split()[:2])
-    if any(first_two.startswith(name) for name in _NAMES_AT_START) or (text.split()[0].isupper() and len(text.split()[0]) > 1):
+    if any(first_two.startswith(name) for name in _NAMES_AT_START) or (first_word.isupper() and len(first_word) > 1):
         return text
     return text[:1].lower() + text[1:]
 

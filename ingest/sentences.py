@@ -31,8 +31,8 @@ __all__ = ["split_sentences", "sentence_spans"]
 _CLOSERS = "\"'”’»)]"
 # A terminal mark, the closers that belong to the sentence it ends, then the gap before the next.
 _TERMINAL = re.compile(r"(?:\.{2,}|…|[.!?]+)[" + re.escape(_CLOSERS) + r"]*(?=\s)")
-# How a sentence may start: capital, digit, opening quote/bracket, bullet or dash.
-_STARTER = re.compile(r"[^\W\d_a-zàáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ]|\d|[\"“‘«(\[\-–—•+*▪●◦]")
+# Besides capitals and digits, a sentence may start with an opening quote or bracket, or a bullet.
+_STARTER_MARKS = "\"“‘«([-–—•+*▪●◦"
 _LIST_ITEM = re.compile(
     r"(?:[-+•*–—▪●◦](?=\s)"
     r"|\d{1,3}(?:\.\d{1,3})*[.)](?=\s)"
@@ -79,12 +79,16 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:
 def _punctuation_cuts(text: str):
     for match in _TERMINAL.finditer(text):
         nxt = _next_visible(text, match.end())
-        if nxt is None or not _STARTER.match(text, nxt):
+        if nxt is None or not _starts_sentence(text[nxt]):
             continue
         mark = match.group(0).rstrip(_CLOSERS)
         if mark == "." and _dot_is_not_an_end(text, match.start()):
             continue
         yield match.end()
+
+
+def _starts_sentence(ch: str) -> bool:
+    return ch.isupper() or ch.isdigit() or ch in _STARTER_MARKS
 
 
 def _next_visible(text: str, pos: int) -> int | None:
