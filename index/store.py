@@ -21,7 +21,7 @@ import shutil
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable
@@ -132,6 +132,10 @@ class Library:
                filters: SearchFilters | None = None, page: int = 1) -> SearchResponse:
         from .search import search
 
+        from ingest.metadata import normalize_type
+
+        if filters is not None and filters.type:
+            filters = replace(filters, type=normalize_type(filters.type))
         generation = self.generation()
         embedder = self.embedder if mode != "keyword" else None
         return search(generation, embedder, query, top_k=top_k, mode=mode, filters=filters, page=page)

@@ -7,7 +7,7 @@ os.environ.setdefault("HAYSTACK_TELEMETRY_ENABLED", "False")
 
 from haystack import Document, component  # noqa: E402
 
-from .metadata import extract_metadata  # noqa: E402
+from .metadata import extract_metadata, normalize_type  # noqa: E402
 
 
 @component
@@ -25,5 +25,7 @@ class MetadataExtractor:
             found = extract_metadata(doc.content or "", doc.meta.get("filename"))
             meta = {k: v for k, v in found.items() if v not in (None, "")}
             meta.update({k: v for k, v in doc.meta.items() if v not in (None, "")})
+            if meta.get("type"):
+                meta["type"] = normalize_type(meta["type"])
             out.append(Document(id=doc.id, content=doc.content, meta=meta))
         return {"documents": out}

@@ -37,7 +37,8 @@ from pathlib import PurePath
 
 from .vntext import fold, nfc, normalize_text
 
-__all__ = ["extract_metadata", "normalize_number", "number_keys", "sentence_case", "DOCUMENT_TYPES"]
+__all__ = ["extract_metadata", "normalize_number", "normalize_type", "number_keys", "sentence_case",
+           "DOCUMENT_TYPES"]
 
 # Type word -> the type codes it is numbered with (the first is the one written today).
 DOCUMENT_TYPES = {
@@ -593,3 +594,20 @@ def sentence_case(text: str) -> str:
     if out[:1].islower():
         out = out[:1].upper() + out[1:]
     return out
+
+
+_NEWS_WORDS = {"news", "tin", "tintuc", "baibao", "bao"}
+
+
+def normalize_type(value: str | None) -> str | None:
+    """One spelling per document type, whatever an editor or a URL wrote: "Chỉ thị", "chi_thi",
+    "chi thi" and "CHỈ THỊ" are all "chỉ thị"; "news" and "tin tức" are "news"."""
+    if value is None or not str(value).strip():
+        return None
+    compact = re.sub(r"[\s_\-]+", "", fold(nfc(str(value)))).lower()
+    if compact in _NEWS_WORDS:
+        return "news"
+    for word in _TYPES_BY_LENGTH:
+        if compact == re.sub(r"\s+", "", fold(word)).lower():
+            return word
+    return nfc(str(value)).strip().lower()
