@@ -109,11 +109,19 @@ def test_editor_uploads_a_file_and_finds_it(page):
     assert page.locator("#report").is_hidden()
 
     page.fill("#token", EDITOR_TOKEN)
+    page.set_input_files("#files", files=[
+        {"name": UPLOAD_NAME, "mimeType": "text/plain", "buffer": UPLOAD_TEXT.encode("utf-8")},
+        {"name": "bang-tinh-khong-ho-tro.xlsx", "mimeType": "application/octet-stream", "buffer": b"PK\x03\x04"},
+    ])
     page.click("form#upload button[type=submit]")
     page.wait_for_function("() => !document.querySelector('form#upload button').disabled", timeout=60_000)
     assert page.locator("#status").inner_text() == "Đã nạp xong. Văn bản mới có thể tìm kiếm ngay."
     rows = page.locator("#rows tr").all_inner_texts()
     assert any("Đã thêm" in row and "ke-hoach-phong-chong-lut" in row for row in rows)
+    assert any("Lỗi" in row and "bang-tinh-khong-ho-tro.xlsx" in row and "unsupported" in row for row in rows)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "editor-report-360.png"), full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
     search(page, "ke hoach phong chong ngap lut")
     assert page.locator(".hit h2 a").first.get_attribute("href") == "/doc/ke-hoach-phong-chong-lut"

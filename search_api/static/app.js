@@ -42,9 +42,13 @@
     });
   }
 
+  var COLUMNS = ["Kết quả", "Văn bản / tệp", "Ghi chú"];
+
   function cell(row, text) {
     var td = document.createElement("td");
     td.textContent = text;
+    // On a phone the table is shown as cards; each value carries its own column name.
+    td.dataset.label = COLUMNS[row.children.length];
     row.appendChild(td);
   }
 
