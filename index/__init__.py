@@ -1,0 +1,13 @@
+"""Index: the library on disk (documents, original files, FAISS and BM25 indexes in atomic
+generations) and hybrid search over it.
+
+    from index import Library
+    library = Library(Settings())
+    library.ingest([Path("corpus/library")])
+    library.search("nghi quyet dai hoi 13", top_k=5)
+"""
+from .records import Chunk, SearchFilters, SearchHit, SearchResponse, StoredDocument
+from .store import IngestReport, Library, LibraryBusy
+
+__all__ = ["Library", "LibraryBusy", "IngestReport", "StoredDocument", "Chunk", "SearchFilters",
+           "SearchHit", "SearchResponse"]

@@ -16,8 +16,7 @@ os.environ.setdefault("HAYSTACK_TELEMETRY_ENABLED", "False")
 import numpy as np  # noqa: E402
 from haystack import Document, Pipeline, component  # noqa: E402
 
-from ingest.chunking import VietnameseChunker  # noqa: E402
-from ingest.components import MetadataExtractor  # noqa: E402
+from ingest.components import MetadataExtractor, VietnameseChunker  # noqa: E402
 
 from .embedder import Embedder  # noqa: E402
 from .generation import chunk_index_text  # noqa: E402

@@ -36,7 +36,6 @@ from .embedder import Embedder
 from .generation import Generation, chunk_index_text, fsync_dir
 from .keyword import KeywordIndex
 from .model import prepare_model
-from .pipeline import IndexingPipeline
 from .records import Chunk, SearchFilters, SearchResponse, StoredDocument
 from .vectors import VectorIndex
 
@@ -255,6 +254,8 @@ class Library:
         return report
 
     def _rebuild(self, old: Generation, todo: dict, progress) -> int:
+        from .pipeline import IndexingPipeline  # loads Haystack: only writers need it
+
         embedder = self.embedder
         model_name = embedder.name
         reembed_all = bool(old.docs) and old.manifest.get("model") not in ("", model_name)

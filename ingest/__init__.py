@@ -1,0 +1,18 @@
+"""Ingest: editors' files (PDF, DOCX, HTML, TXT/MD, JSONL, folders, zips) to clean Vietnamese
+documents with metadata, split into passages that follow the documents' structure.
+
+The Haystack components (`ingest.components.MetadataExtractor`, `ingest.chunking.VietnameseChunker`)
+are imported from their modules, so that importing this package does not load Haystack.
+"""
+from .chunking import Passage, chunk_text
+from .errors import IngestFailure, ReadError
+from .metadata import extract_metadata, normalize_number, normalize_type, number_keys
+from .sentences import split_sentences
+from .sources import SourceDocument, read_sources, read_uploads
+from .vntext import canonical_tones, fold, normalize_text
+
+__all__ = [
+    "read_sources", "read_uploads", "SourceDocument", "IngestFailure", "ReadError",
+    "extract_metadata", "normalize_number", "normalize_type", "number_keys",
+    "split_sentences", "chunk_text", "Passage", "normalize_text", "canonical_tones", "fold",
+]

@@ -23,7 +23,6 @@ all) between characters.
 """
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,11 +30,7 @@ from dataclasses import dataclass
 from .metadata import sentence_case
 from .sentences import sentence_spans
 
-os.environ.setdefault("HAYSTACK_TELEMETRY_ENABLED", "False")
-
-from haystack import Document, component  # noqa: E402
-
-__all__ = ["Passage", "chunk_text", "estimate_tokens", "VietnameseChunker", "HEADING_SEPARATOR"]
+__all__ = ["Passage", "chunk_text", "estimate_tokens", "HEADING_SEPARATOR"]
 
 HEADING_SEPARATOR = " › "
 
@@ -341,25 +336,3 @@ def _greedy(text: str, pieces: list[tuple[int, int]], budget: int, count) -> lis
 
 
 # ---------------------------------------------------------------- Haystack
-
-@component
-class VietnameseChunker:
-    """Turns each source Document (the full text, meta with `doc_id`) into passage Documents with
-    meta `doc_id`, `heading` and `chunk_index`, plus the source's other metadata."""
-
-    def __init__(self, max_tokens: int = 400, overlap_tokens: int = 60,
-                 count_tokens: Callable[[str], int] | None = None):
-        self.max_tokens = max_tokens
-        self.overlap_tokens = overlap_tokens
-        self.count_tokens = count_tokens
-
-    @component.output_types(documents=list[Document])
-    def run(self, documents: list[Document]):
-        out = []
-        for doc in documents:
-            doc_id = doc.meta.get("doc_id", doc.id)
-            passages = chunk_text(doc.content or "", self.max_tokens, self.overlap_tokens, self.count_tokens)
-            for index, passage in enumerate(passages):
-                meta = dict(doc.meta, doc_id=doc_id, heading=passage.heading, chunk_index=index)
-                out.append(Document(content=passage.text, meta=meta))
-        return {"documents": out}

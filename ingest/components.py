@@ -7,6 +7,9 @@ os.environ.setdefault("HAYSTACK_TELEMETRY_ENABLED", "False")
 
 from haystack import Document, component  # noqa: E402
 
+from collections.abc import Callable  # noqa: E402
+
+from .chunking import chunk_text  # noqa: E402
 from .metadata import extract_metadata, normalize_type  # noqa: E402
 
 
@@ -28,4 +31,27 @@ class MetadataExtractor:
             if meta.get("type"):
                 meta["type"] = normalize_type(meta["type"])
             out.append(Document(id=doc.id, content=doc.content, meta=meta))
+        return {"documents": out}
+
+
+@component
+class VietnameseChunker:
+    """Turns each source Document (the full text, meta with `doc_id`) into passage Documents with
+    meta `doc_id`, `heading` and `chunk_index`, plus the source's other metadata."""
+
+    def __init__(self, max_tokens: int = 400, overlap_tokens: int = 60,
+                 count_tokens: Callable[[str], int] | None = None):
+        self.max_tokens = max_tokens
+        self.overlap_tokens = overlap_tokens
+        self.count_tokens = count_tokens
+
+    @component.output_types(documents=list[Document])
+    def run(self, documents: list[Document]):
+        out = []
+        for doc in documents:
+            doc_id = doc.meta.get("doc_id", doc.id)
+            passages = chunk_text(doc.content or "", self.max_tokens, self.overlap_tokens, self.count_tokens)
+            for index, passage in enumerate(passages):
+                meta = dict(doc.meta, doc_id=doc_id, heading=passage.heading, chunk_index=index)
+                out.append(Document(content=passage.text, meta=meta))
         return {"documents": out}

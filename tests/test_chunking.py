@@ -3,7 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.chunking import HEADING_SEPARATOR, Passage, VietnameseChunker, chunk_text, estimate_tokens
+from ingest.chunking import HEADING_SEPARATOR, Passage, chunk_text, estimate_tokens
+from ingest.components import VietnameseChunker
 
 REGULATION = """ĐẢNG CỘNG SẢN VIỆT NAM
 BAN CHẤP HÀNH TRUNG ƯƠNG
