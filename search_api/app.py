@@ -8,6 +8,7 @@ from sotay.settings import Settings
 
 from .errors import register_error_handlers
 from .ids import DocIdConverter
+from .schemas import ErrorSchema
 
 MB = 1024 * 1024
 
@@ -20,6 +21,8 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 
 class SotayApi(Api):
     """flask-smorest for parameters and the spec; errors keep the project's own shape."""
+
+    ERROR_SCHEMA = ErrorSchema
 
     def _register_error_handlers(self):
         pass

@@ -63,6 +63,16 @@ class TtsBody(ma.Schema):
             raise ma.ValidationError("must not be blank")
 
 
+class ErrorDetailSchema(ma.Schema):
+    code = fields.String(metadata={"description": "Stable machine code, e.g. invalid_parameter"})
+    message = fields.String()
+    fields_ = fields.Dict(data_key="fields", metadata={"description": "422 only: messages by parameter"})
+
+
+class ErrorSchema(ma.Schema):
+    error = fields.Nested(ErrorDetailSchema)
+
+
 class HitSchema(ma.Schema):
     doc_id = fields.String()
     title = fields.String()

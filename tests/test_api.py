@@ -241,6 +241,7 @@ def test_openapi_lists_the_routes(client):
         assert path in spec["paths"], path
     params = {p["name"] for p in spec["paths"]["/api/search"]["get"]["parameters"]}
     assert {"q", "top_k", "page", "mode", "type", "year_from", "year_to", "issuer"} <= params
+    assert set(spec["components"]["schemas"]["Error"]["properties"]) == {"error"}
 
 
 def test_unknown_api_route_and_method(client):
