@@ -21,7 +21,7 @@ import scipy.sparse as sp
 
 from ingest.vntext import fold
 
-from .query import index_syllables
+from .query import fold_syllable, index_syllables
 
 FOLDED = "~"  # prefix of folded terms; "~" is never part of a syllable
 FORMAT = 1
@@ -41,7 +41,7 @@ def field_terms(syllables: list[str]) -> list[str]:
 def document_terms(text: str) -> tuple[Counter, int]:
     """Term counts of both fields and the length (in syllables) BM25 normalizes by."""
     accented = index_syllables(text)
-    folded = [fold(s) for s in accented]
+    folded = [fold_syllable(s) for s in accented]
     counts = Counter(field_terms(accented))
     counts.update(FOLDED + t for t in field_terms(folded))
     return counts, len(accented)
@@ -62,17 +62,19 @@ class KeywordIndex:
     @classmethod
     def build(cls, texts: list[str], params: BM25Params = BM25Params()) -> "KeywordIndex":
         vocabulary: dict[str, int] = {}
-        rows, cols, tfs = [], [], []
+        cols: list[int] = []
+        tfs: list[int] = []
+        sizes = np.zeros(len(texts), np.int64)
         lengths = np.zeros(len(texts), np.float32)
         for row, text in enumerate(texts):
             counts, lengths[row] = document_terms(text)
-            for term, tf in counts.items():
-                rows.append(row)
-                cols.append(vocabulary.setdefault(term, len(vocabulary)))
-                tfs.append(tf)
+            sizes[row] = len(counts)
+            cols.extend([vocabulary.setdefault(term, len(vocabulary)) for term in counts])
+            tfs.extend(counts.values())
         n = len(texts)
+        rows = np.repeat(np.arange(n, dtype=np.int32), sizes)
         tf = sp.csc_matrix(
-            (np.asarray(tfs, np.float32), (np.asarray(rows, np.int32), np.asarray(cols, np.int32))),
+            (np.asarray(tfs, np.float32), (rows, np.asarray(cols, np.int32))),
             shape=(n, len(vocabulary)),
         )
         df = np.diff(tf.indptr).astype(np.float32)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ingest.metadata import DOCUMENT_TYPES, number_keys
 from ingest.vntext import canonical_tones, fold, has_diacritics, nfc
@@ -65,10 +66,10 @@ _CASED_ABBREVIATIONS = [
     (re.compile(r"\bP\.\s?(?=\d|[A-ZĐ])"), "phường "),
 ]
 _FOLDED_ABBREVIATIONS = {fold(k): v for k, v in ABBREVIATIONS.items()}
-_ABBREVIATION = re.compile(
-    r"(?<!\w)(?:"
-    + "|".join(sorted((re.escape(k) for k in {*ABBREVIATIONS, *_FOLDED_ABBREVIATIONS}), key=len, reverse=True))
-    + r")(?!\w)",
+# "KT-XH", "QP-AN": joined so that each is one token.
+_HYPHENATED = re.compile(
+    "|".join(rf"\b{re.escape(k.split('-')[0])}\s?-\s?{re.escape(k.split('-')[1])}\b"
+             for k in ABBREVIATIONS if "-" in k),
     re.IGNORECASE,
 )
 
@@ -81,19 +82,6 @@ _ROMAN_WORDS = {"vi", "xi", "li", "di", "mi", "ci", "lx"}
 # Spelled digits must carry their tones: unaccented "sau", "bay", "nam" are mostly other words.
 _DIGITS = {"một": 1, "mốt": 1, "hai": 2, "ba": 3, "bốn": 4, "tư": 4, "năm": 5, "lăm": 5,
            "sáu": 6, "bảy": 7, "tám": 8, "chín": 9}
-_TOKEN = re.compile(
-    "|".join(sorted((re.escape(k) for k in {*ABBREVIATIONS, *_FOLDED_ABBREVIATIONS}), key=len, reverse=True))
-)
-
-_ROMAN = re.compile(r"^(?=[ivxlc])(c{0,3})(xc|xl|l?x{0,3})(ix|iv|v?i{0,3})$")
-# Words after which a Roman numeral or a spelled-out number is an ordinal ("Đại hội XIII",
-# "khóa mười ba"); elsewhere "vi", "xi", "di" are ordinary syllables.
-_NUMERAL_CONTEXT = {"hoi", "khoa", "chuong", "muc", "phan", "thu", "ky", "luc", "ban"}
-# Capitalized Roman numerals that are also Vietnamese syllables in capitalized headings.
-_ROMAN_WORDS = {"vi", "xi", "li", "di", "mi", "ci", "lx"}
-_DIGITS = {"mot": 1, "hai": 2, "ba": 3, "bon": 4, "tu": 4, "nam": 5, "lam": 5, "sau": 6,
-           "bay": 7, "tam": 8, "chin": 9, "muoi": 10, "muoi mot": 11, "mot": 1}
-
 
 def roman_value(token: str) -> int | None:
     match = _ROMAN.match(token.lower())
@@ -123,44 +111,69 @@ def _spelled_number(words: list[str]) -> tuple[int, int] | None:
     return first, 1
 
 
-def expand_abbreviations(text: str) -> str:
-    """Write each known abbreviation as itself followed by its expansion ("UBND ủy ban nhân dân")."""
+def expansion(token: str) -> str | None:
+    """The spelled-out form of an abbreviation token ("UBND", "ubnd", "hdnd"), else None."""
+    key = token.lower().replace("-", "")
+    return _ABBREVIATION_KEYS.get(key)
+
+
+_ABBREVIATION_KEYS = {k.replace("-", ""): v for k, v in {**_FOLDED_ABBREVIATIONS, **ABBREVIATIONS}.items()}
+
+
+@lru_cache(maxsize=1 << 18)
+def _word(token: str) -> tuple[str, tuple[str, ...], int | None, str]:
+    """A token's lower-case canonical form, its expansion's syllables, Roman value, folded form."""
+    lower = canonical_tones(token.lower())
+    spelled = expansion(lower)
+    value = roman_value(lower) if token.isupper() or len(token) < 8 else None
+    return lower, tuple(spelled.split()) if spelled else (), value, fold(lower)
+
+
+def _prepare(text: str) -> list[str]:
+    text = nfc(text)
     for pattern, written in _CASED_ABBREVIATIONS:
         text = pattern.sub(written, text)
-
-    def replace(match: re.Match) -> str:
-        key = match.group(0).lower()
-        return f"{match.group(0)} {ABBREVIATIONS.get(key) or _FOLDED_ABBREVIATIONS[key]}"
-
-    return _ABBREVIATION.sub(replace, text)
+    return re.findall(r"\w+", _HYPHENATED.sub(lambda m: re.sub(r"[\s-]", "", m.group(0)), text))
 
 
 def index_syllables(text: str) -> list[str]:
-    """Lower-case syllables with tones canonical, abbreviations expanded and ordinals as digits."""
-    text = expand_abbreviations(canonical_tones(nfc(text)))
-    raw = re.findall(r"\w+", text)
+    """Lower-case syllables with tones canonical, abbreviations expanded and ordinals as digits.
+
+    An abbreviation is kept and followed by its expansion ("UBND" -> ubnd ủy ban nhân dân), so it
+    matches both the abbreviation and the words, on documents and queries alike.
+    """
+    raw = _prepare(text)
     out: list[str] = []
+    previous_folded = ""
     i = 0
     while i < len(raw):
         token = raw[i]
-        lower = token.lower()
-        after_context = bool(out) and fold(out[-1]) in _NUMERAL_CONTEXT
-        value = roman_value(token)
+        lower, spelled, value, folded = _word(token)
+        after_context = previous_folded in _NUMERAL_CONTEXT
         if value is not None and (
             after_context or (token.isupper() and len(token) > 1 and lower not in _ROMAN_WORDS)
         ):
             out.append(str(value))
+            previous_folded = ""
             i += 1
             continue
         if after_context:
-            spelled = _spelled_number([w.lower() for w in raw[i : i + 3]])
-            if spelled is not None:
-                out.append(str(spelled[0]))
-                i += spelled[1]
+            number = _spelled_number([w.lower() for w in raw[i : i + 3]])
+            if number is not None:
+                out.append(str(number[0]))
+                previous_folded = ""
+                i += number[1]
                 continue
         out.append(lower)
+        out.extend(spelled)
+        previous_folded = _word(spelled[-1])[3] if spelled else folded
         i += 1
     return out
+
+
+def fold_syllable(syllable: str) -> str:
+    """`fold` for one syllable, cached: documents repeat a few thousand syllables endlessly."""
+    return _word(syllable)[3]
 
 
 # How much each kind of term counts in the keyword score; chosen on the dev sets (docs/quality.md).
@@ -207,10 +220,8 @@ class AnalyzedQuery:
     @property
     def dense_text(self) -> str:
         """What the embedding model sees: proper Vietnamese, abbreviations spelled out."""
-        return _ABBREVIATION.sub(
-            lambda m: ABBREVIATIONS.get(m.group(0).lower()) or _FOLDED_ABBREVIATIONS[m.group(0).lower()],
-            self.restored,
-        )
+        text = _HYPHENATED.sub(lambda m: re.sub(r"[\s-]", "", m.group(0)), self.restored)
+        return re.sub(r"\w+", lambda m: " ".join(_word(m.group(0))[1]) or m.group(0), text)
 
     def term_weights(self) -> dict[str, float]:
         from .keyword import FOLDED, field_terms
