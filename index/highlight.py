@@ -8,6 +8,8 @@ import re
 
 from ingest.vntext import fold
 
+from .query import fold_syllable
+
 SNIPPET_CHARS = 300
 ELLIPSIS = "…"
 # Function words marked only beside another match: on their own they light up every line.
@@ -21,7 +23,7 @@ _JOINABLE = re.compile(r"[\s\-/.]{1,3}")
 
 
 def _matches(text: str, terms: set[str]) -> list[tuple[int, int]]:
-    words = [(m.start(), m.end(), fold(m.group(0)).lower()) for m in _WORD.finditer(text)]
+    words = [(m.start(), m.end(), fold_syllable(m.group(0))) for m in _WORD.finditer(text)]
     hit = [w[2] in terms for w in words]
     spans = []
     for i, (start, end, key) in enumerate(words):

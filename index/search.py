@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -18,7 +19,7 @@ from ingest.vntext import fold
 
 from . import fusion
 from .highlight import snippet
-from .query import analyze
+from .query import AnalyzedQuery, analyze
 from .records import SearchFilters, SearchHit, SearchResponse
 
 MODES = ("hybrid", "dense", "keyword")
@@ -31,44 +32,60 @@ NUMBER_FIRST = 10.0
 NUMBER_BONUS = 0.5
 
 
+@dataclass
+class Evidence:
+    """Per document (index = position in `generation.doc_id_list`): the best chunk's score and id
+    on each side; NaN / -1 where that side did not retrieve the document."""
+
+    keyword: np.ndarray
+    keyword_chunk: np.ndarray
+    dense: np.ndarray
+    dense_chunk: np.ndarray
+
+
+def gather(generation, embedder, analyzed: AnalyzedQuery, mode: str, allowed: np.ndarray | None,
+           dense_candidates: int = DENSE_CANDIDATES) -> Evidence:
+    n_docs = len(generation.doc_id_list)
+    doc_of = generation.chunk_doc_index
+    evidence = Evidence(np.full(n_docs, np.nan, np.float32), np.full(n_docs, -1, np.int64),
+                        np.full(n_docs, np.nan, np.float32), np.full(n_docs, -1, np.int64))
+    if mode != "dense":
+        scores = generation.keyword.scores(analyzed.term_weights())
+        if allowed is not None:
+            scores = np.where(allowed, scores, 0)
+        _best_per_doc(np.flatnonzero(scores > 0), scores, doc_of, evidence.keyword, evidence.keyword_chunk)
+    if mode != "keyword":
+        ids, scores = generation.vectors.search(embedder.embed_query(analyzed.dense_text), dense_candidates, allowed)
+        full = np.zeros(len(generation.chunks), np.float32)
+        full[ids] = scores
+        _best_per_doc(np.asarray(ids, np.int64), full, doc_of, evidence.dense, evidence.dense_chunk)
+    return evidence
+
+
+def combine(evidence: Evidence, analyzed: AnalyzedQuery, mode: str,
+            params: fusion.FusionParams = fusion.PARAMS) -> np.ndarray:
+    """One score per document (NaN: not a result) from the evidence of the query's mode."""
+    if mode == "keyword":
+        return evidence.keyword.copy()
+    if mode == "dense":
+        return evidence.dense.copy()
+    weight = params.keyword_weight if analyzed.accented else params.keyword_weight_unaccented
+    return fusion.fuse(evidence.keyword, evidence.dense, weight)
+
+
 def search(generation, embedder, query: str, top_k: int = 10, mode: str = "hybrid",
            filters: SearchFilters | None = None, page: int = 1) -> SearchResponse:
     started = time.perf_counter()
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
     top_k, page = max(1, int(top_k)), max(1, int(page))
-    n_docs = len(generation.doc_id_list)
     analyzed = analyze(query, generation.keyword)
     if not len(generation.chunks) or not analyzed.syllables:
         return SearchResponse(query, _ms(started), [], total=0, page=page)
     allowed = filter_mask(generation, filters)
-    doc_of = generation.chunk_doc_index
-
-    keyword = np.full(n_docs, np.nan, np.float32)
-    keyword_chunk = np.full(n_docs, -1, np.int64)
-    if mode != "dense":
-        scores = generation.keyword.scores(analyzed.term_weights())
-        if allowed is not None:
-            scores = np.where(allowed, scores, 0)
-        _best_per_doc(np.flatnonzero(scores > 0), scores, doc_of, keyword, keyword_chunk)
-
-    dense = np.full(n_docs, np.nan, np.float32)
-    dense_chunk = np.full(n_docs, -1, np.int64)
-    if mode != "keyword":
-        want = max(DENSE_CANDIDATES, 3 * page * top_k)
-        ids, scores = generation.vectors.search(embedder.embed_query(analyzed.dense_text), want, allowed)
-        full = np.zeros(len(generation.chunks), np.float32)
-        full[ids] = scores
-        _best_per_doc(np.asarray(ids, np.int64), full, doc_of, dense, dense_chunk)
-
-    if mode == "keyword":
-        fused = keyword.copy()
-    elif mode == "dense":
-        fused = dense.copy()
-    else:
-        weight = (fusion.PARAMS.keyword_weight if analyzed.accented
-                  else fusion.PARAMS.keyword_weight_unaccented)
-        fused = fusion.fuse(keyword, dense, weight)
+    evidence = gather(generation, embedder, analyzed, mode, allowed,
+                      max(DENSE_CANDIDATES, 3 * page * top_k))
+    fused = combine(evidence, analyzed, mode)
 
     if analyzed.numbers:
         named = _docs_numbered(generation, analyzed.numbers)
@@ -85,7 +102,8 @@ def search(generation, embedder, query: str, top_k: int = 10, mode: str = "hybri
     for d in order[start:start + top_k]:
         doc_id = generation.doc_id_list[d]
         doc = generation.docs[doc_id]
-        chunk_id = keyword_chunk[d] if keyword_chunk[d] >= 0 else dense_chunk[d]
+        # The keyword side's best chunk holds the words to mark; the dense side's is the fallback.
+        chunk_id = evidence.keyword_chunk[d] if evidence.keyword_chunk[d] >= 0 else evidence.dense_chunk[d]
         passage = generation.chunks[chunk_id].text if chunk_id >= 0 else doc.text
         text, spans = snippet(passage, terms)
         hits.append(SearchHit(doc_id, doc.title, round(float(fused[d]), 6), text, dict(doc.meta), spans))
