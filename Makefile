@@ -7,7 +7,7 @@ SOTAY  := $(VENV)/bin/sotay
 INDEX  ?= data/index
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
-APT_PACKAGES := espeak-ng chromium chromium-driver sox libsox-fmt-mp3
+APT_PACKAGES := espeak-ng chromium chromium-driver
 
 export HAYSTACK_TELEMETRY_ENABLED := False
 export HF_HUB_OFFLINE := 1
@@ -25,7 +25,7 @@ $(VENV)/.installed: pyproject.toml
 
 setup: system-deps $(VENV)/.installed
 
-# Debian packages: espeak-ng speaks offline; Chromium drives the browser tests; sox decodes MP3 in tests.
+# Debian packages: espeak-ng speaks offline; Chromium (and its driver) runs the browser tests.
 system-deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
