@@ -5,14 +5,13 @@
 The same chunks are embedded twice in one process: once by `Library.ingest` (reading, cleaning,
 metadata, chunking, embedding, building FAISS + BM25, the atomic commit) and once by a bare
 `model.encode` call. The ratio of the two rates is the pipeline's overhead. Peak memory (max RSS)
-is measured in fresh child processes, one for an ingest and one that only loads the index and
-answers a query.
+of the ingest is this process's own high-water mark right after the ingest (model included); that
+of a loaded index is measured in a fresh child process that only opens the index and answers a
+query.
 """
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import resource
 import subprocess
 import sys
@@ -29,33 +28,24 @@ def _max_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def child(mode: str, index: str, corpus: str) -> None:
-    from index.store import Library
-    from sotay.settings import Settings
-
-    library = Library(Settings(index_dir=Path(index)))
-    if mode == "ingest":
-        library.ingest([Path(corpus)])
-    else:
-        library.search("chuyển đổi số trong công tác đảng", top_k=10)
-    print(json.dumps({"max_rss_mb": _max_rss_mb(), "chunks": library.stats()["chunks"]}))
-
-
-def peak(mode: str, index: Path, corpus: Path) -> float:
-    out = subprocess.run([sys.executable, __file__, "--child", mode, str(index), str(corpus)],
-                         capture_output=True, text=True, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])["max_rss_mb"]
+def loaded_index_peak(index: Path) -> float:
+    """Max RSS of a fresh process that opens the index and answers one hybrid query."""
+    code = (
+        "import json, resource, sys; from pathlib import Path; sys.path.insert(0, %r)\n"
+        "from index.store import Library; from sotay.settings import Settings\n"
+        "lib = Library(Settings(index_dir=Path(%r)))\n"
+        "lib.search('chuyển đổi số trong công tác đảng', top_k=10)\n"
+        "print(json.dumps(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))"
+    ) % (str(REPO), str(index))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--docs", type=int, default=0, help="only the first N documents")
-    parser.add_argument("--child", nargs=3)
     args = parser.parse_args()
-    if args.child:
-        child(*args.child)
-        return
 
     from index.generation import chunk_index_text
     from index.store import Library
@@ -74,6 +64,7 @@ def main() -> None:
     started = time.perf_counter()
     report = library.ingest([corpus])
     ingest_s = time.perf_counter() - started
+    ingest_peak = _max_rss_mb()
     generation = library.generation()
     texts = [chunk_index_text(generation.docs[c.doc_id], c) for c in generation.chunks]
 
@@ -84,8 +75,7 @@ def main() -> None:
 
     pipeline_rate = len(texts) / ingest_s
     raw_rate = len(texts) / encode_s
-    ingest_peak = peak("ingest", work / "index-peak", corpus)
-    index_peak = peak("load", work / "index", corpus)
+    index_peak = loaded_index_peak(work / "index")
     print(f"corpus: {args.corpus} ({len(report.added)} documents, {len(texts)} chunks), "
           f"threads={settings.threads}")
     print(f"{'measure':44} {'value':>12}")
