@@ -8,6 +8,8 @@ from urllib.parse import urlencode
 import marshmallow as ma
 from flask import Blueprint, current_app, render_template, request, url_for
 
+from ingest.vntext import fold
+
 from . import state
 from .api import excerpt, get_document, run_search
 from .highlight import mark_spans
@@ -41,7 +43,15 @@ def vn_date(value: str) -> str:
 
 @bp.app_template_filter("type_label")
 def type_label(value: str) -> str:
-    return TYPE_LABELS.get(value, value or "")
+    """The library stores types in lower case ("nghị quyết"); a label starts with a capital."""
+    value = value or ""
+    return TYPE_LABELS.get(value) or value[:1].upper() + value[1:]
+
+
+@bp.app_template_filter("type_key")
+def type_key(value: str) -> str:
+    """What the library's type filter compares: case and diacritics do not matter."""
+    return fold(value or "").lower()
 
 
 bp.add_app_template_filter(mark_spans, "mark_spans")
