@@ -43,9 +43,15 @@ class _Progress:
         if not self.enabled:
             return
         if self.bar is None:
+            import shutil
+
             from tqdm import tqdm
 
-            self.bar = tqdm(total=total, desc=stage, unit="chunk", file=sys.stderr, leave=False)
+            # A terminal that reports a 0x0 size (some ssh sessions and CI ptys) makes tqdm draw
+            # nothing at all; shutil falls back to 80x24 there.
+            size = shutil.get_terminal_size()
+            self.bar = tqdm(total=total, desc=stage, unit="chunk", file=sys.stderr, leave=False,
+                            ncols=size.columns, nrows=size.lines)
         self.bar.total = total
         self.bar.n = done
         self.bar.refresh()

@@ -242,3 +242,28 @@ def test_cli_ingest_and_search_json_contract(tmp_path, docs_folder, sotay_home, 
     assert "Quyết định" in search.stdout  # readable UTF-8, not \\u escapes
     usage = subprocess.run([sys.executable, "-m", "sotay.cli", "search"], env=env, capture_output=True)
     assert usage.returncode == 2
+
+
+def test_cli_shows_a_progress_bar_on_a_terminal(tmp_path, docs_folder, sotay_home):
+    """Editors at a terminal see a progress bar; a pipe or a file gets only the report."""
+    import pty
+
+    primary, secondary = pty.openpty()
+    env = dict(os.environ, SOTAY_HOME=str(sotay_home), SOTAY_THREADS="2")
+    proc = subprocess.run([sys.executable, "-m", "sotay.cli", "ingest", str(docs_folder), "--index",
+                           str(tmp_path / "tty-index")], env=env, stdout=subprocess.PIPE,
+                          stderr=secondary, timeout=300)
+    os.close(secondary)
+    terminal = b""
+    while True:
+        try:
+            data = os.read(primary, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        terminal += data
+    os.close(primary)
+    assert proc.returncode == 0
+    assert b"embedding" in terminal and b"chunk" in terminal and b"%|" in terminal
+    assert b"%|" not in proc.stdout and b"2 added" in proc.stdout
