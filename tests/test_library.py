@@ -267,3 +267,11 @@ def test_cli_shows_a_progress_bar_on_a_terminal(tmp_path, docs_folder, sotay_hom
     assert proc.returncode == 0
     assert b"embedding" in terminal and b"chunk" in terminal and b"%|" in terminal
     assert b"%|" not in proc.stdout and b"2 added" in proc.stdout
+
+
+def test_text_without_a_heading_is_titled_by_its_first_line(make_library, tmp_path):
+    path = write(tmp_path / "plain", "ghi-chu.txt",
+                 "Chi bộ khu dân cư số 5 họp bàn việc trồng cây xanh\nNội dung cuộc họp gồm ba phần.")
+    library = make_library()
+    library.ingest([path])
+    assert library.get("ghi-chu").title == "Chi bộ khu dân cư số 5 họp bàn việc trồng cây xanh"
