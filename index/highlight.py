@@ -8,29 +8,44 @@ import re
 
 from ingest.vntext import fold
 
-from .query import fold_syllable
 
 SNIPPET_CHARS = 300
 ELLIPSIS = "…"
-# Function words marked only beside another match: on their own they light up every line.
+# Function words marked only inside a matched phrase: on their own they light up every line.
 STOPWORDS = {fold(w) for w in (
     "của và là các những có được cho trong với về theo này để từ đã thì mà một khi như tại "
     "do nào gì ra vào lại đến không sẽ bị hay hoặc nhưng cũng rất nên đó ở"
 ).split()}
-_WORD = re.compile(r"\w+")
 # Gaps that keep two matched words in one mark: "27-QĐ/TW", "Đại hội XIII".
 _JOINABLE = re.compile(r"[\s\-/.]{1,3}")
 
 
-def _matches(text: str, terms: set[str]) -> list[tuple[int, int]]:
-    words = [(m.start(), m.end(), fold_syllable(m.group(0))) for m in _WORD.finditer(text)]
-    hit = [w[2] in terms for w in words]
+# fold() for single characters as one str.translate table: a snippet is cut for each of up to
+# a hundred results, and a per-word fold was most of a search's time.
+# "İ" is the one character whose lower case is two characters long: mapped here so that folded
+# text keeps the offsets of the original.
+_FOLD_TABLE = {cp: fold(chr(cp)) for cp in range(0xC0, 0x1F00) if len(fold(chr(cp))) == 1 and fold(chr(cp)) != chr(cp)}
+_FOLD_TABLE[0x130] = "i"
+
+
+def matcher(terms: set[str]) -> re.Pattern | None:
+    """A pattern finding the folded `terms` as whole words in folded text."""
+    if not terms:
+        return None
+    alternatives = "|".join(sorted(map(re.escape, terms), key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
+
+
+def _matches(text: str, pattern: re.Pattern | None) -> list[tuple[int, int]]:
+    if pattern is None:
+        return []
+    folded = text.translate(_FOLD_TABLE).lower()
+    words = [(m.start(), m.end(), m.group(0)) for m in pattern.finditer(folded)]
     spans = []
     for i, (start, end, key) in enumerate(words):
-        if not hit[i]:
-            continue
-        beside = (i > 0 and hit[i - 1]) or (i + 1 < len(words) and hit[i + 1])
-        if key in STOPWORDS and not beside:
+        inside = (i > 0 and _JOINABLE.fullmatch(text[words[i - 1][1]:start]) is not None) and (
+            i + 1 < len(words) and _JOINABLE.fullmatch(text[end:words[i + 1][0]]) is not None)
+        if key in STOPWORDS and not inside:
             continue
         spans.append((start, end))
     return spans
@@ -46,10 +61,10 @@ def _merge(spans: list[tuple[int, int]], text: str) -> list[list[int]]:
     return merged
 
 
-def snippet(text: str, terms: set[str], width: int = SNIPPET_CHARS) -> tuple[str, list[list[int]]]:
-    """About `width` characters of `text` around the densest run of matches, with their spans."""
+def snippet(text: str, pattern: re.Pattern | None, width: int = SNIPPET_CHARS) -> tuple[str, list[list[int]]]:
+    """About `width` characters of `text` around the densest run of `matcher` matches, with spans."""
     text = " ".join(text.split())
-    spans = _matches(text, terms)
+    spans = _matches(text, pattern)
     if len(text) <= width:
         return text, _merge(spans, text)
     # Slide a window over the matches; adjacent matches (a phrase) count double.

@@ -18,7 +18,7 @@ from ingest.metadata import number_keys
 from ingest.vntext import fold
 
 from . import fusion
-from .highlight import snippet
+from .highlight import matcher, snippet
 from .query import AnalyzedQuery, analyze
 from .records import SearchFilters, SearchHit, SearchResponse
 
@@ -97,7 +97,7 @@ def search(generation, embedder, query: str, top_k: int = 10, mode: str = "hybri
     candidates = np.flatnonzero(~np.isnan(fused))
     order = candidates[np.argsort(-fused[candidates], kind="stable")]
     start = (page - 1) * top_k
-    terms = analyzed.highlight_terms()
+    pattern = matcher(analyzed.highlight_terms())
     hits = []
     for d in order[start:start + top_k]:
         doc_id = generation.doc_id_list[d]
@@ -105,7 +105,7 @@ def search(generation, embedder, query: str, top_k: int = 10, mode: str = "hybri
         # The keyword side's best chunk holds the words to mark; the dense side's is the fallback.
         chunk_id = evidence.keyword_chunk[d] if evidence.keyword_chunk[d] >= 0 else evidence.dense_chunk[d]
         passage = generation.chunks[chunk_id].text if chunk_id >= 0 else doc.text
-        text, spans = snippet(passage, terms)
+        text, spans = snippet(passage, pattern)
         hits.append(SearchHit(doc_id, doc.title, round(float(fused[d]), 6), text, dict(doc.meta), spans))
     return SearchResponse(query, _ms(started), hits, total=len(order), page=page)
 

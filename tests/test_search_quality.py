@@ -124,3 +124,16 @@ def test_keyword_mode_needs_no_model(library):
 
 def test_empty_query(library):
     assert run(library, "  ").results == []
+
+
+def test_snippet_spans_by_hand():
+    from index.highlight import matcher, snippet
+
+    text, spans = snippet("Quyết định số 27-QĐ/TW của Bộ Chính trị về công tác cán bộ.",
+                          matcher({"27", "qd", "tw", "cong", "tac", "cua", "chinh", "tri"}))
+    # "của" alone is not marked; words joined by "-" or "/" are one mark
+    assert [text[s:e] for s, e in spans] == ["27-QĐ/TW", "Chính trị", "công tác"]
+    long = "Mở đầu văn bản. " * 40 + "Đẩy mạnh chuyển đổi số trong toàn Đảng. " + "Kết thúc. " * 40
+    text, spans = snippet(long, matcher({"chuyen", "doi", "so"}))
+    assert text.startswith("…") and text.endswith("…") and len(text) <= 302
+    assert [text[s:e] for s, e in spans] == ["chuyển đổi số"]
