@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -88,6 +89,16 @@ def main() -> None:
             took.append((time.perf_counter() - started) * 1000)
         report[mode] = {"p50_ms": round(float(np.percentile(took, 50)), 1),
                         "p95_ms": round(float(np.percentile(took, 95)), 1)}
+    # The dense side is almost all query embedding; shown apart, since it depends on how busy
+    # the cores are far more than anything the search code does.
+    took = []
+    for query in queries:
+        started = time.perf_counter()
+        embedder.embed_query(query)
+        took.append((time.perf_counter() - started) * 1000)
+    report["embed_query_only"] = {"p50_ms": round(float(np.percentile(took, 50)), 1),
+                                  "p95_ms": round(float(np.percentile(took, 95)), 1)}
+    report["load_average_1min"] = round(os.getloadavg()[0], 2)
     print(json.dumps(report, ensure_ascii=False, indent=2))
 
 
