@@ -24,7 +24,7 @@ from ingest.vntext import fold
 from .query import fold_syllable, index_syllables
 
 FOLDED = "~"  # prefix of folded terms; "~" is never part of a syllable
-FORMAT = 1
+FORMAT = 2  # 2: raw counts and lengths are stored, not BM25 weights
 
 
 @dataclass(frozen=True)
@@ -48,12 +48,17 @@ def document_terms(text: str) -> tuple[Counter, int]:
 
 
 class KeywordIndex:
-    def __init__(self, terms: list[str], weights: sp.csc_matrix, params: BM25Params = BM25Params()):
+    def __init__(self, terms: list[str], tf: sp.csr_matrix, lengths: np.ndarray,
+                 params: BM25Params = BM25Params()):
         self.terms = terms
         self.term_ids = {t: i for i, t in enumerate(terms)}
-        # chunks x terms, each cell the BM25 weight of that term in that chunk
-        self.weights = weights
+        # chunks x terms raw counts, and chunk lengths: kept so that the next generation reuses
+        # the counts of unchanged chunks instead of tokenizing the whole library again.
+        self.tf = tf
+        self.lengths = lengths
         self.params = params
+        # chunks x terms, each cell the BM25 weight of that term in that chunk
+        self.weights = _bm25_weights(tf, lengths, params)
         self._accents = None
 
     def __len__(self) -> int:
@@ -61,34 +66,29 @@ class KeywordIndex:
 
     @classmethod
     def build(cls, texts: list[str], params: BM25Params = BM25Params()) -> "KeywordIndex":
-        vocabulary: dict[str, int] = {}
-        cols: list[int] = []
-        tfs: list[int] = []
-        sizes = np.zeros(len(texts), np.int64)
-        lengths = np.zeros(len(texts), np.float32)
-        for row, text in enumerate(texts):
-            counts, lengths[row] = document_terms(text)
-            sizes[row] = len(counts)
-            cols.extend([vocabulary.setdefault(term, len(vocabulary)) for term in counts])
-            tfs.extend(counts.values())
-        n = len(texts)
-        rows = np.repeat(np.arange(n, dtype=np.int32), sizes)
-        tf = sp.csc_matrix(
-            (np.asarray(tfs, np.float32), (rows, np.asarray(cols, np.int32))),
-            shape=(n, len(vocabulary)),
-        )
-        df = np.diff(tf.indptr).astype(np.float32)
-        # Lucene's idf: never negative, so a term in most chunks still counts a little.
-        idf = np.log1p((n - df + 0.5) / (df + 0.5))
-        avgdl = float(lengths.mean()) if n and lengths.sum() > 0 else 1.0
-        norm = params.k1 * (1 - params.b + params.b * lengths / avgdl)
-        data = tf.data * (params.k1 + 1) / (tf.data + norm[tf.indices])
-        data *= np.repeat(idf, np.diff(tf.indptr))
-        weights = sp.csc_matrix((data.astype(np.float32), tf.indices, tf.indptr), shape=tf.shape)
-        terms = [""] * len(vocabulary)
-        for term, i in vocabulary.items():
-            terms[i] = term
-        return cls(terms, weights, params)
+        terms, tf, lengths = _count_terms(texts, {})
+        return cls(terms, tf, lengths, params)
+
+    @classmethod
+    def derive(cls, previous: "KeywordIndex", keep_rows, new_texts: list[str]) -> "KeywordIndex":
+        """The index of `previous`'s rows `keep_rows` (in that order) followed by `new_texts`.
+
+        Equal to `build` over the same texts, but only the new texts are tokenized: an upload of
+        one file into a 10,000-chunk library costs one file's work, not the library's.
+        """
+        keep_rows = np.asarray(keep_rows, np.int64)
+        vocabulary = dict(previous.term_ids)
+        terms, new_tf, new_lengths = _count_terms(new_texts, vocabulary)
+        kept = previous.tf[keep_rows]
+        kept = sp.csr_matrix((kept.data, kept.indices, kept.indptr), shape=(len(keep_rows), len(terms)))
+        tf = sp.vstack([kept, new_tf], format="csr")
+        lengths = np.concatenate([previous.lengths[keep_rows], new_lengths]).astype(np.float32)
+        # Terms that only deleted or replaced chunks used would linger in the vocabulary forever.
+        used = np.flatnonzero(np.diff(tf.tocsc().indptr))
+        if len(used) < len(terms):
+            tf = tf[:, used]
+            terms = [terms[i] for i in used]
+        return cls(terms, tf.tocsr(), lengths, previous.params)
 
     def scores(self, term_weights: dict[str, float]) -> np.ndarray:
         """BM25 score of every chunk for a weighted bag of terms (unknown terms are ignored)."""
@@ -138,9 +138,9 @@ class KeywordIndex:
     def save(self, directory: Path) -> None:
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
-        w = self.weights
-        np.savez(directory / "keyword.npz", data=w.data, indices=w.indices, indptr=w.indptr,
-                 shape=np.asarray(w.shape))
+        tf = self.tf
+        np.savez(directory / "keyword.npz", data=tf.data, indices=tf.indices, indptr=tf.indptr,
+                 shape=np.asarray(tf.shape), lengths=self.lengths)
         (directory / "keyword.json").write_text(
             json.dumps({"format": FORMAT, "params": asdict(self.params), "terms": self.terms},
                        ensure_ascii=False),
@@ -154,5 +154,40 @@ class KeywordIndex:
         if meta.get("format") != FORMAT:
             raise ValueError(f"{directory}: keyword index format {meta.get('format')} is not {FORMAT}; re-ingest")
         with np.load(directory / "keyword.npz") as z:
-            weights = sp.csc_matrix((z["data"], z["indices"], z["indptr"]), shape=tuple(z["shape"]))
-        return cls(meta["terms"], weights, BM25Params(**meta["params"]))
+            tf = sp.csr_matrix((z["data"], z["indices"], z["indptr"]), shape=tuple(z["shape"]))
+            lengths = z["lengths"]
+        return cls(meta["terms"], tf, lengths, BM25Params(**meta["params"]))
+
+
+def _count_terms(texts: list[str], vocabulary: dict[str, int]):
+    """Tokenize `texts` into a CSR count matrix, growing `vocabulary` (term -> column)."""
+    cols: list[int] = []
+    tfs: list[int] = []
+    sizes = np.zeros(len(texts), np.int64)
+    lengths = np.zeros(len(texts), np.float32)
+    for row, text in enumerate(texts):
+        counts, lengths[row] = document_terms(text)
+        sizes[row] = len(counts)
+        cols.extend([vocabulary.setdefault(term, len(vocabulary)) for term in counts])
+        tfs.extend(counts.values())
+    rows = np.repeat(np.arange(len(texts), dtype=np.int32), sizes)
+    tf = sp.csr_matrix((np.asarray(tfs, np.float32), (rows, np.asarray(cols, np.int32))),
+                       shape=(len(texts), len(vocabulary)))
+    terms = [""] * len(vocabulary)
+    for term, i in vocabulary.items():
+        terms[i] = term
+    return terms, tf, lengths
+
+
+def _bm25_weights(tf: sp.csr_matrix, lengths: np.ndarray, params: BM25Params) -> sp.csc_matrix:
+    """chunks x terms BM25 weights, column-major so a query reads a few columns."""
+    tf = tf.tocsc()
+    n = tf.shape[0]
+    df = np.diff(tf.indptr).astype(np.float32)
+    # Lucene's idf: never negative, so a term in most chunks still counts a little.
+    idf = np.log1p((n - df + 0.5) / (df + 0.5))
+    avgdl = float(lengths.mean()) if n and lengths.sum() > 0 else 1.0
+    norm = params.k1 * (1 - params.b + params.b * lengths / avgdl)
+    data = tf.data * (params.k1 + 1) / (tf.data + norm[tf.indices])
+    data *= np.repeat(idf, np.diff(tf.indptr))
+    return sp.csc_matrix((data.astype(np.float32), tf.indices, tf.indptr), shape=tf.shape)

@@ -208,7 +208,8 @@ class Library:
                 keep = [i for i, c in enumerate(old.chunks) if c.doc_id != doc_id]
                 chunks = [old.chunks[i] for i in keep]
                 vectors = np.asarray(old.vectors.vectors)[keep] if keep else _empty(old.vectors.dim)
-                self._commit(docs, chunks, vectors, old.manifest)
+                keyword = KeywordIndex.derive(old.keyword, keep, [])
+                self._commit(docs, chunks, vectors, keyword, old.manifest)
                 return True
             finally:
                 lock.release()
@@ -289,10 +290,11 @@ class Library:
             vectors = np.asarray(old.vectors.vectors)[keep] if keep else _empty(new_vectors.shape[1])
         for doc in new_docs:
             docs[doc.doc_id] = doc
+        keyword = KeywordIndex.derive(old.keyword, keep, [chunk_index_text(docs[c.doc_id], c) for c in new_chunks])
         chunks.extend(new_chunks)
         vectors = np.concatenate([vectors, new_vectors]) if len(new_vectors) else vectors
         manifest = dict(old.manifest, model=model_name, dim=int(vectors.shape[1]))
-        self._commit(docs, chunks, vectors, manifest)
+        self._commit(docs, chunks, vectors, keyword, manifest)
         return len(new_chunks)
 
     def _store_file(self, source: SourceDocument) -> str:
@@ -309,7 +311,7 @@ class Library:
         return name
 
     def _commit(self, docs: dict[str, StoredDocument], chunks: list[Chunk], vectors: np.ndarray,
-                manifest: dict) -> None:
+                keyword: KeywordIndex, manifest: dict) -> None:
         """Write a complete new generation, then make it live with one atomic rename."""
         gens = self.root / GENERATIONS_DIR
         gens.mkdir(parents=True, exist_ok=True)
@@ -317,9 +319,7 @@ class Library:
         existing = sorted(p.name for p in gens.glob("gen-*"))
         number = int(existing[-1].split("-")[1]) + 1 if existing else 1
         name = f"gen-{number:06d}"
-        texts = [chunk_index_text(docs[c.doc_id], c) for c in chunks]
-        generation = Generation(name, docs, chunks, VectorIndex.build(vectors), KeywordIndex.build(texts),
-                                manifest)
+        generation = Generation(name, docs, chunks, VectorIndex.build(vectors), keyword, manifest)
         staging = gens / f".partial-{name}"
         generation.save(staging)
         os.rename(staging, gens / name)

@@ -76,3 +76,23 @@ def test_empty_index():
     assert len(empty) == 0
     ids, scores = empty.search("anything", k=5)
     assert len(ids) == len(scores) == 0
+
+
+def test_derived_index_equals_one_built_from_scratch():
+    """A new generation reuses unchanged chunks' counts; it must score exactly like a rebuild."""
+    texts = [
+        "Nghị quyết Đại hội XIII về chuyển đổi số trong công tác xây dựng Đảng",
+        "Quy định về kết nạp đảng viên mới của chi bộ",
+        "UBND TP. Hà Nội triển khai dịch vụ công trực tuyến",
+        "Hướng dẫn sinh hoạt chi bộ định kỳ hằng tháng",
+    ]
+    previous = KeywordIndex.build(texts)
+    new = ["Kế hoạch 121-KH/TU về phần mềm Sổ tay đảng viên điện tử"]
+    keep = [3, 0, 2]  # chunk 1 was replaced or deleted; order changes too
+    derived = KeywordIndex.derive(previous, keep, new)
+    rebuilt = KeywordIndex.build([texts[i] for i in keep] + new)
+    assert sorted(derived.terms) == sorted(rebuilt.terms)  # "kết nạp" and friends are gone
+    for query in ("chi bộ", "kết nạp đảng viên", "so tay dang vien", "ha noi", "chuyển đổi số"):
+        terms = {t: 1.0 for t in rebuilt.terms if t in derived.term_ids and any(w in t for w in query.split())}
+        assert np.allclose(derived.scores(terms), rebuilt.scores(terms), atol=1e-6), query
+    assert np.allclose(derived.lengths, rebuilt.lengths)
