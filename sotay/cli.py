@@ -199,7 +199,8 @@ def read(doc_id, text, file_, output, engine, show_text, index):
 
 
 @cli.command(name="eval")
-@click.option("--corpus", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--corpus", required=True, type=click.Path(exists=True, path_type=Path),
+              help="BEIR corpus.jsonl, or any folder `sotay ingest` reads (e.g. corpus/library).")
 @click.option("--queries", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--qrels", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--mode", default="hybrid", show_default=True, type=MODES)
