@@ -287,8 +287,7 @@ def render_docx(src: Source) -> bytes:
             p.alignment = align
         return p
 
-    centre, right, justify = (WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.RIGHT,
-                              WD_ALIGN_PARAGRAPH.JUSTIFY)
+    centre, justify = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.JUSTIFY
     # As in the files party offices circulate, the issuer/number and the national heading/date
     # sit side by side in a borderless two-cell table, and so do "Nơi nhận" and the signature.
     left, right_cell = doc.add_table(rows=1, cols=2).rows[0].cells
