@@ -1,6 +1,7 @@
 """Ingest throughput against the raw embedding rate, and peak memory of ingest and of a loaded index.
 
     .venv/bin/python bench/bench_ingest.py [--corpus ../shared/eval/vinewsqa_dev/corpus.jsonl] [--docs N]
+    .venv/bin/python bench/bench_ingest.py --loaded-index DIR   # only the peak of a loaded index
 
 The same chunks are embedded twice in one process: once by `Library.ingest` (reading, cleaning,
 metadata, chunking, embedding, building FAISS + BM25, the atomic commit) and once by a bare
@@ -25,27 +26,35 @@ DEFAULT_CORPUS = REPO.parent / "shared" / "eval" / "vinewsqa_dev" / "corpus.json
 
 
 def _max_rss_mb() -> float:
+    # VmHWM, not getrusage's ru_maxrss: Linux carries ru_maxrss across fork+exec, so a child
+    # started by this 2 GB process would report at least 2 GB whatever it used itself.
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def loaded_index_peak(index: Path) -> float:
     """Max RSS of a fresh process that opens the index and answers one hybrid query."""
-    code = (
-        "import json, resource, sys; from pathlib import Path; sys.path.insert(0, %r)\n"
-        "from index.store import Library; from sotay.settings import Settings\n"
-        "lib = Library(Settings(index_dir=Path(%r)))\n"
-        "lib.search('chuyển đổi số trong công tác đảng', top_k=10)\n"
-        "print(json.dumps(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))"
-    ) % (str(REPO), str(index))
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return float(out.stdout.strip().splitlines()[-1])
+    out = subprocess.run([sys.executable, __file__, "--loaded-index", str(index)],
+                         capture_output=True, text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1].split()[-1])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--docs", type=int, default=0, help="only the first N documents")
+    parser.add_argument("--loaded-index", type=Path, help="only open this index, answer a query, print the peak")
     args = parser.parse_args()
+    if args.loaded_index:
+        from index.store import Library
+        from sotay.settings import Settings
+
+        Library(Settings(index_dir=args.loaded_index)).search("chuyển đổi số trong công tác đảng", top_k=10)
+        print(f"peak memory, loaded index + query (MB) {_max_rss_mb():.0f}")
+        return
 
     from index.generation import chunk_index_text
     from index.store import Library
