@@ -149,7 +149,9 @@ def upload(url: str, token: str, docs: list[dict]) -> tuple[int, float, dict]:
     boundary = uuid.uuid4().hex
     body = bytearray()
     for doc in docs:
-        name = doc["_id"].rsplit("/", 1)[-1] + ".txt"
+        # The run's unique prefix stays in the name: a later run must add documents, not find
+        # the previous run's uploads unchanged.
+        name = doc["_id"].replace("/", "-") + ".txt"
         body += (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{name}\"\r\n"
                  "Content-Type: text/plain; charset=utf-8\r\n\r\n").encode()
         body += f"{doc['title']}\n\n{doc['text']}\n".encode("utf-8") + b"\r\n"
