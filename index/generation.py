@@ -25,10 +25,13 @@ KEYWORD_DIR = "keyword"
 FORMAT_VERSION = 1
 
 
-def chunk_index_text(doc: StoredDocument, chunk: Chunk) -> str:
+def index_text(title: str, heading: str, text: str) -> str:
     """What the keyword index and the embedder see for a chunk: title, heading path, passage."""
-    parts = [doc.title, chunk.heading, chunk.text]
-    return "\n".join(p for p in parts if p)
+    return "\n".join(p for p in (title, heading, text) if p)
+
+
+def chunk_index_text(doc: StoredDocument, chunk: Chunk) -> str:
+    return index_text(doc.title, chunk.heading, chunk.text)
 
 
 @dataclass

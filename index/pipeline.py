@@ -19,7 +19,7 @@ from haystack import Document, Pipeline, component  # noqa: E402
 from ingest.components import MetadataExtractor, VietnameseChunker  # noqa: E402
 
 from .embedder import Embedder  # noqa: E402
-from .generation import chunk_index_text  # noqa: E402
+from .generation import index_text  # noqa: E402
 from .records import Chunk, StoredDocument  # noqa: E402
 
 
@@ -47,9 +47,7 @@ class PassageEmbedder:
 
 
 def _chunk_text_of(doc: Document) -> str:
-    title = doc.meta.get("title", "")
-    return chunk_index_text(StoredDocument(doc.meta["doc_id"], title, "", {}, ""),
-                            Chunk(doc.meta["doc_id"], doc.content or "", doc.meta.get("heading", "")))
+    return index_text(doc.meta.get("title", ""), doc.meta.get("heading", ""), doc.content or "")
 
 
 class IndexingPipeline:
@@ -72,18 +70,10 @@ class IndexingPipeline:
         for doc in docs:
             meta = {k: v for k, v in by_id[doc.doc_id].meta.items() if k != "doc_id" and v not in (None, "")}
             doc.meta = meta
-            doc.title = meta.get("title") or _first_line(doc.text) or doc.doc_id.rsplit("/", 1)[-1]
+            doc.title = meta.get("title") or doc.doc_id.rsplit("/", 1)[-1]
         chunk_docs = result["embedder"]["documents"]
         chunks = [Chunk(c.meta["doc_id"], c.content or "", c.meta.get("heading", "")) for c in chunk_docs]
         dim = self.embedder_component.embedder.dim
         vectors = (np.array([c.embedding for c in chunk_docs], dtype=np.float32)
                    if chunk_docs else np.zeros((0, dim), np.float32))
         return docs, chunks, vectors
-
-
-def _first_line(text: str, limit: int = 160) -> str:
-    """A title for a text with no recognisable heading: its first line, cut at a word."""
-    line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
-    if len(line) <= limit:
-        return line
-    return line[:limit].rsplit(" ", 1)[0] + "…"

@@ -30,8 +30,19 @@ class MetadataExtractor:
             meta.update({k: v for k, v in doc.meta.items() if v not in (None, "")})
             if meta.get("type"):
                 meta["type"] = normalize_type(meta["type"])
+            if not meta.get("title"):
+                # Titled here, not later, so the embedder and the keyword index see one title.
+                meta["title"] = _first_line(doc.content or "")
             out.append(Document(id=doc.id, content=doc.content, meta=meta))
         return {"documents": out}
+
+
+def _first_line(text: str, limit: int = 160) -> str:
+    """A title for a text with no recognisable heading: its first line, cut at a word."""
+    line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+    if len(line) <= limit:
+        return line
+    return line[:limit].rsplit(" ", 1)[0] + "…"
 
 
 @component
