@@ -604,10 +604,10 @@ def normalize_type(value: str | None) -> str | None:
     "chi thi" and "CHỈ THỊ" are all "chỉ thị"; "news" and "tin tức" are "news"."""
     if value is None or not str(value).strip():
         return None
-    compact = re.sub(r"[\s_\-]+", "", fold(nfc(str(value)))).lower()
-    if compact in _NEWS_WORDS:
+    compact = _compact(re.sub(r"[_\-]+", " ", nfc(str(value))))
+    if compact.lower() in _NEWS_WORDS:
         return "news"
     for word in _TYPES_BY_LENGTH:
-        if compact == re.sub(r"\s+", "", fold(word)).lower():
+        if compact == _compact(word):
             return word
     return nfc(str(value)).strip().lower()
