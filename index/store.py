@@ -33,7 +33,7 @@ from ingest.errors import IngestFailure
 from ingest.sources import SourceDocument, content_type, read_sources, read_uploads
 
 from .embedder import Embedder
-from .generation import Generation, chunk_index_text, fsync_dir
+from .generation import DOCS_FILE, Generation, chunk_index_text, fsync_dir
 from .keyword import KeywordIndex
 from .model import prepare_model
 from .records import Chunk, SearchFilters, SearchResponse, StoredDocument
@@ -333,16 +333,19 @@ class Library:
         fsync_dir(self.root)
         with self._load_lock:
             self._generation, self._current_name = generation, name
-        self._collect_garbage(gens, name)
+        self._collect_garbage(gens, generation)
 
-    def _collect_garbage(self, gens: Path, live: str) -> None:
+    def _collect_garbage(self, gens: Path, live: Generation) -> None:
         names = sorted(p.name for p in gens.glob("gen-*"))
         for old in names[:-KEEP_GENERATIONS]:
-            if old != live:
+            if old != live.name:
                 shutil.rmtree(gens / old, ignore_errors=True)
-        referenced = set()
+        # The live generation's documents are in memory; only the kept predecessors are read.
+        referenced = {doc.file for doc in live.docs.values()}
         for name in sorted(p.name for p in gens.glob("gen-*")):
-            with open(gens / name / "documents.jsonl", encoding="utf-8") as lines:
+            if name == live.name:
+                continue
+            with open(gens / name / DOCS_FILE, encoding="utf-8") as lines:
                 referenced.update(json.loads(line)["file"] for line in lines)
         files = self.root / FILES_DIR
         if files.is_dir():
