@@ -188,6 +188,35 @@ class TermWeights:
 
 WEIGHTS = TermWeights()
 
+# How members ask: "... là gì?", "bao nhiêu ...?", "vì sao ...?", "... đúng hay sai?". Articles
+# and resolutions are declarative and rarely contain these, so BM25 would give them a high idf
+# and rank first whatever document happens to quote a question. They say nothing about the topic:
+# the keyword side leaves out every term that touches one (the dense side still reads the whole
+# question, as e5 was trained to). On the dev sets this lifted keyword MRR@10 on vinewsqa 0.770 ->
+# 0.780 and left alqac unchanged (docs/quality.md). "ai" (who) is not listed: "AI" is a topic.
+QUESTION_PHRASES = tuple(p.split() for p in (
+    "gì", "nào", "thế nào", "bao nhiêu", "bao lâu", "bao giờ", "tại sao", "vì sao", "đâu", "mấy",
+    "đúng hay sai", "hay không", "phải không",
+))
+
+
+def question_positions(syllables: list[str]) -> set[int]:
+    """Positions of `syllables` (accented, lower case) inside a question phrase."""
+    marked: set[int] = set()
+    for i in range(len(syllables)):
+        for phrase in QUESTION_PHRASES:
+            if syllables[i : i + len(phrase)] == phrase:
+                marked.update(range(i, i + len(phrase)))
+    return marked
+
+
+def _terms_without(syllables: list[str], skip: set[int]) -> list[str]:
+    """`field_terms` of `syllables`, less every unigram or bigram that touches a skipped position."""
+    unigrams = [s for i, s in enumerate(syllables) if i not in skip]
+    bigrams = [f"{syllables[i]} {syllables[i + 1]}" for i in range(len(syllables) - 1)
+               if i not in skip and i + 1 not in skip]
+    return unigrams + bigrams
+
 # Words that may surround a document number in a query that asks for nothing else:
 # "quyết định số 27", "QĐ 27 năm 2021", "27-QĐ/TW của Bộ Chính trị".
 _NUMBER_WORDS = (
@@ -224,7 +253,7 @@ class AnalyzedQuery:
         return re.sub(r"\w+", lambda m: " ".join(_word(m.group(0))[1]) or m.group(0), text)
 
     def term_weights(self) -> dict[str, float]:
-        from .keyword import FOLDED, field_terms
+        from .keyword import FOLDED
 
         w = self.weights
         out: dict[str, float] = {}
@@ -234,14 +263,21 @@ class AnalyzedQuery:
                 value = weight * (w.bigram if " " in term else 1.0)
                 out[prefix + term] = max(out.get(prefix + term, 0.0), value)
 
-        folded = field_terms([fold(s) for s in self.syllables])
+        # Question words are found on the accented form: folded "nao", "dau" are also "não"
+        # (brain), "đau" (pain). An unaccented query is judged by its restored reading, when that
+        # lines up syllable for syllable with what was typed.
+        accented = self.syllables if self.accented else index_syllables(self.restored)
+        skip = question_positions(accented) if len(accented) == len(self.syllables) else set()
+        if len(skip) == len(self.syllables):  # nothing but a question word: keep it
+            skip = set()
+        folded = _terms_without([fold(s) for s in self.syllables], skip)
         if self.accented:
-            add(field_terms(self.syllables), 1.0)
+            add(_terms_without(self.syllables, skip), 1.0)
             add(folded, w.folded_when_accented, FOLDED)
         else:
             add(folded, 1.0, FOLDED)
             if self.restored != self.text:
-                add(field_terms(index_syllables(self.restored)), w.restored)
+                add(_terms_without(accented, skip), w.restored)
         return out
 
     def highlight_terms(self) -> set[str]:

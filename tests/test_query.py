@@ -66,3 +66,36 @@ def test_accented_query_is_left_alone():
     query = analyze("Nghị quyết của UBND", KeywordIndex.build(["Nghị quyết"]))
     assert query.accented and query.restored == "Nghị quyết của UBND"
     assert query.dense_text == "Nghị quyết của ủy ban nhân dân"
+
+
+QUESTION_LIBRARY = [
+    # Quotes a question, as articles do; about nothing the member asked.
+    "Phóng viên hỏi: Bí quyết của bạn là gì? Bao nhiêu năm nay bạn vẫn hỏi vì sao như thế nào.",
+    "Nghị quyết về chuyển đổi số trong các cơ quan Đảng và chính quyền các cấp.",
+    "Kế hoạch tổ chức đại hội chi bộ nhiệm kỳ mới.",
+    "Người bệnh đau đầu kéo dài cần đi khám.",
+]
+
+
+@pytest.mark.parametrize("typed", [
+    "Nghị quyết nào nói về chuyển đổi số?",
+    "Chuyển đổi số là gì, vì sao phải làm?",
+    "nghi quyet nao noi ve chuyen doi so",
+])
+def test_question_words_do_not_match_documents_that_quote_questions(typed):
+    index = KeywordIndex.build(QUESTION_LIBRARY)
+    query = analyze(typed, index)
+    assert not any(term.lstrip("~").split()[-1] in {"nao", "nào", "gì", "gi", "sao"}
+                   for term in query.term_weights())
+    scores = index.scores(query.term_weights())
+    assert scores.argmax() == 1
+
+
+def test_question_word_spellings_that_are_other_words_are_kept():
+    index = KeywordIndex.build(QUESTION_LIBRARY)
+    # Restored as "đau đầu": "dau" here is pain and head, not "đâu" (where).
+    weights = analyze("dau dau keo dai", index).term_weights()
+    assert "~dau dau" in weights and "~dau" in weights
+    assert index.scores(weights).argmax() == 3
+    # A query that is nothing but a question word is searched as typed.
+    assert analyze("gì").term_weights()
