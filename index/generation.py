@@ -22,6 +22,8 @@ DOCS_FILE = "documents.jsonl"
 CHUNKS_FILE = "chunks.jsonl"
 MANIFEST_FILE = "manifest.json"
 KEYWORD_DIR = "keyword"
+# BM25 over whole documents, beside the one over passages (search fuses the two).
+DOCUMENT_KEYWORD_DIR = "keyword-documents"
 FORMAT_VERSION = 1
 
 
@@ -34,6 +36,11 @@ def chunk_index_text(doc: StoredDocument, chunk: Chunk) -> str:
     return index_text(doc.title, chunk.heading, chunk.text)
 
 
+def document_index_text(doc: StoredDocument) -> str:
+    """What the whole-document keyword index sees: the title and the full text."""
+    return index_text(doc.title, "", doc.text)
+
+
 @dataclass
 class Generation:
     name: str
@@ -42,9 +49,14 @@ class Generation:
     vectors: VectorIndex
     keyword: KeywordIndex
     manifest: dict = field(default_factory=dict)
+    # Rows in `doc_id_list` order. Built here when not given (a generation written before this
+    # index existed loads and answers as before; its next ingest writes the index to disk).
+    doc_keyword: KeywordIndex | None = None
 
     def __post_init__(self):
         doc_ids = sorted(self.docs)
+        if self.doc_keyword is None:
+            self.doc_keyword = KeywordIndex.build([document_index_text(self.docs[d]) for d in doc_ids])
         self.doc_order = {doc_id: i for i, doc_id in enumerate(doc_ids)}
         # Row i -> the document of chunk i, as an array so filters become vectorized masks.
         self.chunk_doc_ids = np.array([c.doc_id for c in self.chunks], dtype=object)
@@ -80,6 +92,7 @@ class Generation:
         self.vectors.save(directory)
         (directory / KEYWORD_DIR).mkdir()
         self.keyword.save(directory / KEYWORD_DIR)
+        self.doc_keyword.save(directory / DOCUMENT_KEYWORD_DIR)
         manifest = dict(self.manifest, format=FORMAT_VERSION, documents=len(self.docs),
                         chunks=len(self.chunks))
         (directory / MANIFEST_FILE).write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
@@ -97,7 +110,22 @@ class Generation:
             chunks = [Chunk(**c) for c in map(json.loads, lines)]
         vectors = VectorIndex.load(directory)
         keyword = KeywordIndex.load(directory / KEYWORD_DIR)
-        return cls(directory.name, docs, chunks, vectors, keyword, manifest)
+        doc_keyword = (KeywordIndex.load(directory / DOCUMENT_KEYWORD_DIR)
+                       if (directory / DOCUMENT_KEYWORD_DIR).exists() else None)
+        return cls(directory.name, docs, chunks, vectors, keyword, manifest, doc_keyword)
+
+    def derive_document_keyword(self, docs: dict[str, StoredDocument]) -> KeywordIndex:
+        """The whole-document keyword index of the library `docs`, tokenizing only the documents
+        that are new or changed since this generation (rows in sorted document-id order)."""
+        order = sorted(docs)
+        kept = [d for d in order if d in self.doc_order
+                and self.docs[d].content_hash == docs[d].content_hash and self.docs[d].title == docs[d].title]
+        kept_set = set(kept)
+        fresh = [d for d in order if d not in kept_set]
+        index = KeywordIndex.derive(self.doc_keyword, [self.doc_order[d] for d in kept],
+                                    [document_index_text(docs[d]) for d in fresh])
+        row = {d: i for i, d in enumerate(kept + fresh)}
+        return KeywordIndex.derive(index, [row[d] for d in order], [])
 
 
 def _fsync_tree(directory: Path) -> None:

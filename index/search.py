@@ -2,9 +2,10 @@
 
 A query is first understood (index/query.py): diacritics restored from the corpus when typed
 without them, abbreviations and numerals normalized, document numbers recognized. The keyword
-side scores every chunk (cheap: a few sparse columns); the dense side fetches the nearest chunks.
-Each document takes its best chunk on each side, the two are fused (index/fusion.py), and a
-document whose number the query names is put first.
+side scores every chunk and every whole document (cheap: a few sparse columns); the dense side
+fetches the nearest chunks. Each document takes its best chunk on each side (the keyword side
+mixed with the whole document's score), the two are fused (index/fusion.py), and a document whose
+number the query names is put first.
 """
 from __future__ import annotations
 
@@ -34,8 +35,9 @@ NUMBER_BONUS = 0.5
 
 @dataclass
 class Evidence:
-    """Per document (index = position in `generation.doc_id_list`): the best chunk's score and id
-    on each side; NaN / -1 where that side did not retrieve the document."""
+    """Per document (index = position in `generation.doc_id_list`): the score on each side and
+    the chunk that earned it; NaN / -1 where that side did not retrieve the document. The keyword
+    score mixes the best chunk's BM25 with the whole document's (fusion.keyword_evidence)."""
 
     keyword: np.ndarray
     keyword_chunk: np.ndarray
@@ -50,10 +52,16 @@ def gather(generation, embedder, analyzed: AnalyzedQuery, mode: str, allowed: np
     evidence = Evidence(np.full(n_docs, np.nan, np.float32), np.full(n_docs, -1, np.int64),
                         np.full(n_docs, np.nan, np.float32), np.full(n_docs, -1, np.int64))
     if mode != "dense":
-        scores = generation.keyword.scores(analyzed.term_weights())
+        weights = analyzed.term_weights()
+        scores = generation.keyword.scores(weights)
         if allowed is not None:
             scores = np.where(allowed, scores, 0)
-        _best_per_doc(np.flatnonzero(scores > 0), scores, doc_of, evidence.keyword, evidence.keyword_chunk)
+        passage = np.full(n_docs, np.nan, np.float32)
+        _best_per_doc(np.flatnonzero(scores > 0), scores, doc_of, passage, evidence.keyword_chunk)
+        whole = generation.doc_keyword.scores(weights)
+        if allowed is not None:
+            whole = np.where(_doc_allowed(generation, allowed), whole, 0)
+        evidence.keyword = fusion.keyword_evidence(passage, np.where(whole > 0, whole, np.nan))
     if mode != "keyword":
         ids, scores = generation.vectors.search(embedder.embed_query(analyzed.dense_text), dense_candidates, allowed)
         full = np.zeros(len(generation.chunks), np.float32)

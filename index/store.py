@@ -261,7 +261,7 @@ class Library:
         model_name = embedder.name
         reembed_all = bool(old.docs) and old.manifest.get("model") not in ("", model_name)
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        pipeline = IndexingPipeline(embedder, max_tokens=400, overlap_tokens=60)
+        pipeline = IndexingPipeline(embedder)
 
         new_docs: list[StoredDocument] = []
         for doc_id, (source, text, digest) in todo.items():
@@ -319,7 +319,9 @@ class Library:
         existing = sorted(p.name for p in gens.glob("gen-*"))
         number = int(existing[-1].split("-")[1]) + 1 if existing else 1
         name = f"gen-{number:06d}"
-        generation = Generation(name, docs, chunks, VectorIndex.build(vectors), keyword, manifest)
+        previous = self.generation()
+        generation = Generation(name, docs, chunks, VectorIndex.build(vectors), keyword, manifest,
+                                previous.derive_document_keyword(docs))
         staging = gens / f".partial-{name}"
         generation.save(staging)
         os.rename(staging, gens / name)

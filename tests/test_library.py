@@ -9,8 +9,10 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from index.query import analyze
 from index.store import CURRENT_FILE, GENERATIONS_DIR, LibraryBusy
 
 REPO = Path(__file__).resolve().parent.parent
@@ -274,3 +276,45 @@ def test_text_without_a_heading_is_titled_by_its_first_line(make_library, tmp_pa
     library = make_library()
     library.ingest([path])
     assert library.get("ghi-chu").title == "Chi bộ khu dân cư số 5 họp bàn việc trồng cây xanh"
+
+
+def _document_scores(generation, query: str):
+    return generation.doc_keyword.scores(analyze(query, generation.keyword).term_weights())
+
+
+def test_whole_document_index_follows_every_change(make_library, docs_folder):
+    """The document-level BM25 reuses unchanged documents' counts; after adds, updates and a
+    delete it must score exactly like one built from scratch over the library as it stands."""
+    from index.generation import document_index_text
+    from index.keyword import KeywordIndex
+
+    library = make_library()
+    library.ingest([docs_folder])
+    write(docs_folder, "van-ban/qd-27.txt", QD27.replace("Sổ tay đảng viên điện tử", "bản đồ số phường xã"))
+    write(docs_folder, "tin/hoi-thao.txt", "Hội thảo chuyển đổi số trong công tác đảng viên ở phường xã.")
+    library.ingest([docs_folder])
+    library.delete("tin/rau-an-toan")
+    generation = library.generation()
+    assert len(generation.doc_keyword) == len(generation.doc_id_list) == 2
+    rebuilt = KeywordIndex.build([document_index_text(generation.docs[d]) for d in generation.doc_id_list])
+    for query in ("bản đồ số phường xã", "sổ tay đảng viên", "hội thảo chuyển đổi số", "rau an toàn"):
+        weights = analyze(query, generation.keyword).term_weights()
+        assert np.allclose(_document_scores(generation, query), rebuilt.scores(weights), atol=1e-6), query
+    assert _document_scores(generation, "bản đồ số phường xã").argmax() == generation.doc_order["van-ban/qd-27"]
+
+
+def test_generation_written_before_the_document_index_still_answers(make_library, docs_folder):
+    import shutil
+
+    from index.generation import DOCUMENT_KEYWORD_DIR
+
+    library = make_library()
+    library.ingest([docs_folder])
+    live = library.root / GENERATIONS_DIR / (library.root / CURRENT_FILE).read_text().strip()
+    shutil.rmtree(live / DOCUMENT_KEYWORD_DIR)  # as an older Sổ tay wrote it
+    reopened = make_library()
+    assert reopened.search("phần mềm sổ tay đảng viên", top_k=5).results[0].doc_id == "van-ban/qd-27"
+    write(docs_folder, "tin/hoi-thao.txt", "Hội thảo chuyển đổi số trong công tác đảng viên.")
+    reopened.ingest([docs_folder])  # the next generation carries the index again
+    live = reopened.root / GENERATIONS_DIR / (reopened.root / CURRENT_FILE).read_text().strip()
+    assert (live / DOCUMENT_KEYWORD_DIR / "keyword.npz").exists()
