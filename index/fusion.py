@@ -15,8 +15,9 @@ import numpy as np
 @dataclass(frozen=True)
 class FusionParams:
     # Share of the keyword side in the mix; the rest is dense. The two dev sets disagree (alqac
-    # peaks at 0.6-0.65, vinewsqa, where e5-small is weak, at 0.8-0.85); 0.8 is the one weight
-    # that beats both sides alone on both sets, accented and stripped (docs/quality.md).
+    # peaks lower, vinewsqa, where e5-small is weak, at 0.8-0.85); 0.8 is the one weight that
+    # beats both sides alone on both sets, accented and stripped (docs/quality.md). No per-query
+    # signal (keyword or dense score gaps, query length) predicted the better weight on both.
     keyword_weight: float = 0.8
     # The same for a query typed without diacritics, whose dense side sees the restored text.
     keyword_weight_unaccented: float = 0.8
