@@ -33,9 +33,15 @@ class BM25Params:
     b: float = 0.75
 
 
-def field_terms(syllables: list[str]) -> list[str]:
-    """Unigrams and adjacent-syllable bigrams of one field."""
-    return syllables + [f"{a} {b}" for a, b in zip(syllables, syllables[1:])]
+def field_terms(syllables: list[str], skip: frozenset[int] | set[int] = frozenset()) -> list[str]:
+    """Unigrams and adjacent-syllable bigrams of one field, less every term that touches a
+    position in `skip` (a query's question words)."""
+    if not skip:  # every document, at ingest
+        return syllables + [f"{a} {b}" for a, b in zip(syllables, syllables[1:])]
+    unigrams = [s for i, s in enumerate(syllables) if i not in skip]
+    bigrams = [f"{syllables[i]} {syllables[i + 1]}" for i in range(len(syllables) - 1)
+               if i not in skip and i + 1 not in skip]
+    return unigrams + bigrams
 
 
 def document_terms(text: str) -> tuple[Counter, int]:

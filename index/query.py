@@ -210,14 +210,6 @@ def question_positions(syllables: list[str]) -> set[int]:
     return marked
 
 
-def _terms_without(syllables: list[str], skip: set[int]) -> list[str]:
-    """`field_terms` of `syllables`, less every unigram or bigram that touches a skipped position."""
-    unigrams = [s for i, s in enumerate(syllables) if i not in skip]
-    bigrams = [f"{syllables[i]} {syllables[i + 1]}" for i in range(len(syllables) - 1)
-               if i not in skip and i + 1 not in skip]
-    return unigrams + bigrams
-
-
 # Words that may surround a document number in a query that asks for nothing else:
 # "quyết định số 27", "QĐ 27 năm 2021", "27-QĐ/TW của Bộ Chính trị".
 _NUMBER_WORDS = (
@@ -254,7 +246,7 @@ class AnalyzedQuery:
         return re.sub(r"\w+", lambda m: " ".join(_word(m.group(0))[1]) or m.group(0), text)
 
     def term_weights(self) -> dict[str, float]:
-        from .keyword import FOLDED
+        from .keyword import FOLDED, field_terms
 
         w = self.weights
         out: dict[str, float] = {}
@@ -271,14 +263,14 @@ class AnalyzedQuery:
         skip = question_positions(accented) if len(accented) == len(self.syllables) else set()
         if len(skip) == len(self.syllables):  # nothing but a question word: keep it
             skip = set()
-        folded = _terms_without([fold(s) for s in self.syllables], skip)
+        folded = field_terms([fold(s) for s in self.syllables], skip)
         if self.accented:
-            add(_terms_without(self.syllables, skip), 1.0)
+            add(field_terms(self.syllables, skip), 1.0)
             add(folded, w.folded_when_accented, FOLDED)
         else:
             add(folded, 1.0, FOLDED)
             if self.restored != self.text:
-                add(_terms_without(accented, skip), w.restored)
+                add(field_terms(accented, skip), w.restored)
         return out
 
     def highlight_terms(self) -> set[str]:
