@@ -122,10 +122,9 @@ class Generation:
                 and self.docs[d].content_hash == docs[d].content_hash and self.docs[d].title == docs[d].title]
         kept_set = set(kept)
         fresh = [d for d in order if d not in kept_set]
-        index = KeywordIndex.derive(self.doc_keyword, [self.doc_order[d] for d in kept],
-                                    [document_index_text(docs[d]) for d in fresh])
         row = {d: i for i, d in enumerate(kept + fresh)}
-        return KeywordIndex.derive(index, [row[d] for d in order], [])
+        return KeywordIndex.derive(self.doc_keyword, [self.doc_order[d] for d in kept],
+                                   [document_index_text(docs[d]) for d in fresh], [row[d] for d in order])
 
 
 def _fsync_tree(directory: Path) -> None:

@@ -76,8 +76,9 @@ class KeywordIndex:
         return cls(terms, tf, lengths, params)
 
     @classmethod
-    def derive(cls, previous: "KeywordIndex", keep_rows, new_texts: list[str]) -> "KeywordIndex":
-        """The index of `previous`'s rows `keep_rows` (in that order) followed by `new_texts`.
+    def derive(cls, previous: "KeywordIndex", keep_rows, new_texts: list[str], order=None) -> "KeywordIndex":
+        """The index of `previous`'s rows `keep_rows` (in that order) followed by `new_texts`;
+        `order`, when given, then lists those rows (positions among them) in the order wanted.
 
         Equal to `build` over the same texts, but only the new texts are tokenized: an upload of
         one file into a 10,000-chunk library costs one file's work, not the library's.
@@ -89,6 +90,9 @@ class KeywordIndex:
         kept = sp.csr_matrix((kept.data, kept.indices, kept.indptr), shape=(len(keep_rows), len(terms)))
         tf = sp.vstack([kept, new_tf], format="csr")
         lengths = np.concatenate([previous.lengths[keep_rows], new_lengths]).astype(np.float32)
+        if order is not None:
+            order = np.asarray(order, np.int64)
+            tf, lengths = tf[order], lengths[order]
         # Terms that only deleted or replaced chunks used would linger in the vocabulary forever.
         used = np.flatnonzero(np.diff(tf.tocsc().indptr))
         if len(used) < len(terms):
