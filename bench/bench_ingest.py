@@ -50,7 +50,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.loaded_index:
         from index.store import Library
-        from sotay.settings import Settings
+        from settings import Settings
 
         Library(Settings(index_dir=args.loaded_index)).search("chuyển đổi số trong công tác đảng", top_k=10)
         print(f"peak memory, loaded index + query (MB) {_max_rss_mb():.0f}")
@@ -58,7 +58,7 @@ def main() -> None:
 
     from index.generation import chunk_index_text
     from index.store import Library
-    from sotay.settings import Settings
+    from settings import Settings
 
     settings = Settings()
     work = Path(tempfile.mkdtemp(prefix="sotay-bench-"))

@@ -70,7 +70,7 @@ def synthetic_docs(sentences: list[str], count: int, rng: random.Random, prefix:
 
 def build_index(index: Path, sentences: list[str], rng: random.Random) -> dict:
     from index.store import Library
-    from sotay.settings import Settings
+    from settings import Settings
 
     library = Library(Settings(index_dir=index))
     stats = library.stats()

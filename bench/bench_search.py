@@ -81,7 +81,7 @@ def main() -> None:
     from index.model import prepare_model
     from index.search import search
     from ingest.vntext import fold
-    from sotay.settings import Settings
+    from settings import Settings
 
     embedder = Embedder(prepare_model(Settings().home), threads=args.threads)
     generation = build_generation(args.corpus, args.chunks, embedder.dim)

@@ -6,8 +6,11 @@ generations) and hybrid search over it.
     library.ingest([Path("corpus/library")])
     library.search("nghi quyet dai hoi 13", top_k=5)
 """
+import settings  # noqa: F401  (the offline environment, before any module imports Haystack)
+
 from .records import Chunk, SearchFilters, SearchHit, SearchResponse, StoredDocument
+from .search import MODES
 from .store import IngestReport, Library, LibraryBusy
 
-__all__ = ["Library", "LibraryBusy", "IngestReport", "StoredDocument", "Chunk", "SearchFilters",
+__all__ = ["MODES", "Library", "LibraryBusy", "IngestReport", "StoredDocument", "Chunk", "SearchFilters",
            "SearchHit", "SearchResponse"]

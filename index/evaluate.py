@@ -83,7 +83,7 @@ def evaluate(corpus_path: Path, queries_path: Path, qrels_path: Path, *, mode: s
              settings=None, limit: int | None = None, embedder=None) -> dict:
     """Ingest the corpus into a library (temporary, or `index_dir` to reuse), run every labelled
     query through `search`, and return the metrics with per-query latency."""
-    from sotay.settings import Settings
+    from settings import Settings
 
     from .search import search
     from .store import Library

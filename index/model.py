@@ -258,7 +258,6 @@ def prepare_model(home: Path, model: str = "") -> Path:
 
 def load_model(path: Path, threads: int = 1):
     """Load a sentence-transformers model from a local folder, never from a hub."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from sentence_transformers import SentenceTransformer
 
     pin_threads(threads)

@@ -8,19 +8,16 @@ pipeline of lists cannot), and the commit after (index.store: it must be atomic)
 """
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 
-os.environ.setdefault("HAYSTACK_TELEMETRY_ENABLED", "False")
+import numpy as np
+from haystack import Document, Pipeline, component
 
-import numpy as np  # noqa: E402
-from haystack import Document, Pipeline, component  # noqa: E402
+from ingest.components import MetadataExtractor, VietnameseChunker
 
-from ingest.components import MetadataExtractor, VietnameseChunker  # noqa: E402
-
-from .embedder import Embedder  # noqa: E402
-from .generation import index_text  # noqa: E402
-from .records import Chunk, StoredDocument  # noqa: E402
+from .embedder import Embedder
+from .generation import index_text
+from .records import Chunk, StoredDocument
 
 
 @component

@@ -4,6 +4,8 @@ documents with metadata, split into passages that follow the documents' structur
 The Haystack components (`ingest.components.MetadataExtractor`, `ingest.chunking.VietnameseChunker`)
 are imported from their modules, so that importing this package does not load Haystack.
 """
+import settings  # noqa: F401  (the offline environment, before any module imports Haystack)
+
 from .chunking import Passage, chunk_text
 from .errors import IngestFailure, ReadError
 from .metadata import extract_metadata, normalize_number, normalize_type, number_keys

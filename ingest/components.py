@@ -1,16 +1,12 @@
 """Haystack components of the ingest stage that wrap plain functions of this package."""
 from __future__ import annotations
 
-import os
+from collections.abc import Callable
 
-os.environ.setdefault("HAYSTACK_TELEMETRY_ENABLED", "False")
+from haystack import Document, component
 
-from haystack import Document, component  # noqa: E402
-
-from collections.abc import Callable  # noqa: E402
-
-from .chunking import chunk_text  # noqa: E402
-from .metadata import extract_metadata, normalize_type  # noqa: E402
+from .chunking import chunk_text
+from .metadata import extract_metadata, normalize_type
 
 
 @component

@@ -10,6 +10,7 @@ from flask_smorest import Blueprint
 
 from index.records import SearchFilters, StoredDocument
 from ingest.vntext import fold
+from tts import article_text
 
 from . import schemas, state
 from .audio import stream_speech
@@ -46,12 +47,7 @@ def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
 
 
 def speech_text(doc: StoredDocument) -> str:
-    """What the reader hears: the title, then the body (unless the body already opens with it)."""
-    text = doc.text.strip()
-    title = (doc.title or "").strip()
-    if title and not text.startswith(title):
-        text = f"{title}.\n{text}"
-    return text[:MAX_AUDIO_CHARS]
+    return article_text(doc.title, doc.text)[:MAX_AUDIO_CHARS]
 
 
 def content_disposition(filename: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
-from sotay.settings import Settings
+from settings import Settings
 
 from .errors import register_error_handlers
 from .ids import DocIdConverter

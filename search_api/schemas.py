@@ -4,8 +4,9 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-MODES = ("hybrid", "dense", "keyword")
-ENGINES = ("auto", "offline", "gtts")
+from index import MODES
+from tts import ENGINES
+
 MAX_QUERY = 500
 MAX_TOP_K = 100
 # Deep pages cost top_k * page candidates; nobody reads page 200 of a library search.

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import current_app
 
-from sotay.settings import Settings
+from settings import Settings
 
 
 def settings() -> Settings:

@@ -1,4 +1,1 @@
-"""The `sotay` command line (`sotay.cli`) and the settings read from the environment."""
-from .settings import Settings
-
-__all__ = ["Settings"]
+"""The `sotay` command line (`sotay.cli`): thin commands over the library."""

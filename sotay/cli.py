@@ -7,9 +7,11 @@ from pathlib import Path
 
 import click
 
-from .settings import Settings
+import tts
+from index import MODES as SEARCH_MODES
+from settings import Settings
 
-MODES = click.Choice(["hybrid", "dense", "keyword"])
+MODES = click.Choice(SEARCH_MODES)
 
 
 def _settings(index: str | None) -> Settings:
@@ -162,13 +164,11 @@ def serve(index, host, port, threads):
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write audio here (.mp3 or .wav); default <doc>.mp3.")
 @click.option("--engine", default="offline", show_default=True,
-              type=click.Choice(["auto", "offline", "gtts"]))
+              type=click.Choice(tts.ENGINES))
 @click.option("--show-text", is_flag=True, help="Print the normalized text that will be spoken.")
 @click.option("--index", "index")
 def read(doc_id, text, file_, output, engine, show_text, index):
     """Read a document or a text aloud into an MP3 (Vietnamese, offline by default)."""
-    import tts
-
     given = [x for x in (doc_id, text, file_) if x]
     if len(given) != 1:
         raise click.UsageError("give exactly one of DOC_ID, --text or --file")
@@ -177,7 +177,7 @@ def read(doc_id, text, file_, output, engine, show_text, index):
         if doc is None:
             raise click.ClickException(f"no document {doc_id!r} in the library; "
                                        "find ids with `sotay search QUERY`")
-        content = f"{doc.title}.\n{doc.text}"
+        content = tts.article_text(doc.title, doc.text)
         default_name = doc_id.rsplit("/", 1)[-1]
     elif file_:
         content = file_.read_text(encoding="utf-8")

@@ -6,10 +6,7 @@ from pathlib import Path
 
 import pytest
 
-os.environ.setdefault("HAYSTACK_TELEMETRY_ENABLED", "False")
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-
-from sotay.settings import Settings  # noqa: E402
+from settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
 THREADS = int(os.environ.get("SOTAY_THREADS", "2"))

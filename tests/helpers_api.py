@@ -6,7 +6,7 @@ import socket
 import threading
 from pathlib import Path
 
-from sotay.settings import Settings
+from settings import Settings
 
 EDITOR_TOKEN = "bien-tap-2024-Ma-Bi-Mat"
 

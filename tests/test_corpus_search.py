@@ -10,7 +10,7 @@ import pytest
 
 from index.evaluate import load_qrels, reciprocal_rank
 from ingest.metadata import normalize_type
-from sotay.settings import Settings
+from settings import Settings
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 

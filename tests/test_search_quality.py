@@ -36,7 +36,7 @@ DOCS = [
 @pytest.fixture(scope="module")
 def library(tmp_path_factory, embedder, sotay_home):
     from index.store import Library
-    from sotay.settings import Settings
+    from settings import Settings
 
     folder = tmp_path_factory.mktemp("search")
     path = folder / "docs.jsonl"

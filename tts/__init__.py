@@ -19,10 +19,10 @@ from .engines import (ENGINES, GTTS_BREAKER, AutoEngine, CircuitBreaker, Engine,
 from .errors import (EngineUnavailable, NothingToRead, SynthesisTimeout, TTSError, UnknownEngine,
                      UnsupportedFormat)
 from .textnorm import normalize, split_sentences, warm_up
-from .reader import default_cache, save, stream, synthesize
+from .reader import article_text, default_cache, save, stream, synthesize
 
 __all__ = [
-    "normalize", "split_sentences", "warm_up", "stream", "synthesize", "save",
+    "article_text", "normalize", "split_sentences", "warm_up", "stream", "synthesize", "save",
     "Engine", "EspeakEngine", "GTTSEngine", "AutoEngine", "CircuitBreaker", "GTTS_BREAKER",
     "get_engine", "ENGINES", "AudioCache", "default_cache", "FORMATS", "MIME_TYPES",
     "SAMPLE_RATE", "TTSError", "EngineUnavailable", "SynthesisTimeout", "UnknownEngine",

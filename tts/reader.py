@@ -35,6 +35,16 @@ def default_cache() -> AudioCache:
     return _default_cache
 
 
+def article_text(title: str | None, body: str) -> str:
+    """What a listener hears for an article: the title, then the body, unless the body already
+    opens with the title (many documents repeat it as their first line)."""
+    body = body.strip()
+    title = (title or "").strip()
+    if title and not body.startswith(title):
+        return f"{title}.\n{body}"
+    return body
+
+
 def _resolve_cache(cache) -> AudioCache | None:
     if cache is False:
         return None

