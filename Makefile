@@ -1,6 +1,8 @@
 # Sổ tay — two commands on a fresh machine:
 #   make run   set everything up and serve the sample library on http://127.0.0.1:8000/
 #   make test  set everything up and run the test suite
+#   make lint  ruff (lint and import order) and mypy on ingest/ and index/
+#   make fast  the tests that need neither the model nor a browser (under a minute)
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 SOTAY  := $(VENV)/bin/sotay
@@ -15,7 +17,7 @@ export HF_HUB_OFFLINE := 1
 export OMP_NUM_THREADS ?= 2
 export SOTAY_THREADS ?= 2
 
-.PHONY: run test setup system-deps model index bench clean
+.PHONY: run test fast lint setup system-deps model index bench clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -45,6 +47,13 @@ run: index
 
 test: model
 	$(PY) -m pytest -q
+
+fast: setup
+	$(PY) -m pytest -q -m "not slow and not browser"
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 bench: model
 	$(PY) bench/bench_ingest.py
