@@ -3,7 +3,7 @@ import math
 import numpy as np
 import pytest
 
-from index.fusion import fuse, reciprocal_rank, scale
+from index.fusion import PARAMS, fuse, reciprocal_rank, scale
 
 nan = math.nan
 
@@ -27,10 +27,16 @@ def test_fuse_keeps_documents_neither_side_found_out():
     assert fused[0] == pytest.approx(0.5) and math.isnan(fused[1])
 
 
-def test_a_strong_exact_match_survives_fusion_where_rrf_loses_it():
-    # Document 0 is far ahead on keywords and second on dense; document 1 leads dense narrowly.
-    keyword = np.array([30.0, 3.0, 2.5], np.float32)
-    dense = np.array([0.80, 0.81, 0.70], np.float32)
-    assert np.argmax(fuse(keyword, dense, 0.5)) == 0
+@pytest.mark.parametrize("keyword_weight", [0.5, PARAMS.keyword_weight])
+def test_a_strong_exact_match_survives_fusion_where_rrf_loses_it(keyword_weight):
+    # Document 0 is the only strong keyword match (BM25 30 against 3 and below) and a close
+    # third on dense (0.800 against 0.810 and 0.805); document 1 is a weak keyword match that
+    # leads dense by a hair. Ranks alone say document 1: first + second beats first + third.
+    keyword = np.array([30.0, 3.0, 2.8, 2.5], np.float32)
+    dense = np.array([0.800, 0.810, 0.805, 0.700], np.float32)
     rrf = reciprocal_rank(keyword, dense, 0.5)
-    assert rrf[0] == pytest.approx(0.5 / 61 + 0.5 / 62)
+    assert rrf[1] == pytest.approx(0.5 / 62 + 0.5 / 61) and rrf[0] == pytest.approx(0.5 / 61 + 0.5 / 63)
+    assert np.argmax(rrf) == 1  # equal-weight RRF puts the wrong document first
+    fused = fuse(keyword, dense, keyword_weight)
+    assert np.argmax(fused) == 0  # the scores keep the exact match on top
+    assert fused[0] - fused[1] > 0.25  # by a wide margin, not a tie broken by order
