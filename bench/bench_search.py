@@ -54,7 +54,8 @@ def build_generation(corpus: Path, n_chunks: int, dim: int):
     keyword = KeywordIndex.build([chunk_index_text(docs[c.doc_id], c) for c in chunks])
     print(f"keyword index: {len(chunks)} chunks, {len(keyword.terms)} terms, "
           f"built in {time.perf_counter() - started:.1f} s", file=sys.stderr)
-    return Generation("bench", docs, chunks, VectorIndex.build(vectors), keyword, {"dim": dim})
+    return Generation("bench", docs, chunks, VectorIndex.build(vectors), keyword,
+                      Generation.build_document_keyword(docs), {"dim": dim})
 
 
 def _timed(run, queries: list[str]) -> dict[str, float]:

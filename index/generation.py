@@ -48,15 +48,12 @@ class Generation:
     chunks: list[Chunk]
     vectors: VectorIndex
     keyword: KeywordIndex
+    # Rows in `doc_id_list` order.
+    doc_keyword: KeywordIndex
     manifest: dict = field(default_factory=dict)
-    # Rows in `doc_id_list` order. Built here when not given (a generation written before this
-    # index existed loads and answers as before; its next ingest writes the index to disk).
-    doc_keyword: KeywordIndex | None = None
 
     def __post_init__(self):
         doc_ids = sorted(self.docs)
-        if self.doc_keyword is None:
-            self.doc_keyword = KeywordIndex.build([document_index_text(self.docs[d]) for d in doc_ids])
         self.doc_order = {doc_id: i for i, doc_id in enumerate(doc_ids)}
         # Row i -> the document of chunk i, as an array so filters become vectorized masks.
         self.chunk_doc_ids = np.array([c.doc_id for c in self.chunks], dtype=object)
@@ -69,7 +66,12 @@ class Generation:
     @classmethod
     def empty(cls, dim: int = 384) -> "Generation":
         return cls("empty", {}, [], VectorIndex.build(np.zeros((0, dim), np.float32)),
-                   KeywordIndex.build([]), {"model": "", "dim": dim})
+                   KeywordIndex.build([]), KeywordIndex.build([]), {"model": "", "dim": dim})
+
+    @staticmethod
+    def build_document_keyword(docs: dict[str, StoredDocument]) -> KeywordIndex:
+        """The whole-document keyword index of `docs`, from scratch (rows in sorted id order)."""
+        return KeywordIndex.build([document_index_text(docs[d]) for d in sorted(docs)])
 
     def doc_mask(self, keep_doc_ids: set[str]) -> np.ndarray:
         """Boolean mask over chunk ids of the chunks that belong to `keep_doc_ids`."""
@@ -110,9 +112,11 @@ class Generation:
             chunks = [Chunk(**c) for c in map(json.loads, lines)]
         vectors = VectorIndex.load(directory)
         keyword = KeywordIndex.load(directory / KEYWORD_DIR)
+        # A generation written before the document index existed builds it here and answers as
+        # before; its next ingest writes the index to disk.
         doc_keyword = (KeywordIndex.load(directory / DOCUMENT_KEYWORD_DIR)
-                       if (directory / DOCUMENT_KEYWORD_DIR).exists() else None)
-        return cls(directory.name, docs, chunks, vectors, keyword, manifest, doc_keyword)
+                       if (directory / DOCUMENT_KEYWORD_DIR).exists() else cls.build_document_keyword(docs))
+        return cls(directory.name, docs, chunks, vectors, keyword, doc_keyword, manifest)
 
     def derive_document_keyword(self, docs: dict[str, StoredDocument]) -> KeywordIndex:
         """The whole-document keyword index of the library `docs`, tokenizing only the documents

@@ -298,6 +298,7 @@ class Library:
         return len(new_chunks)
 
     def _store_file(self, source: SourceDocument) -> str:
+        assert source.data is not None, "only sources that carry their file are stored"
         suffix = Path(source.filename).suffix.lower() or ".bin"
         name = hashlib.sha256(source.data).hexdigest() + suffix
         target = self.root / FILES_DIR / name
@@ -320,8 +321,8 @@ class Library:
         number = int(existing[-1].split("-")[1]) + 1 if existing else 1
         name = f"gen-{number:06d}"
         previous = self.generation()
-        generation = Generation(name, docs, chunks, VectorIndex.build(vectors), keyword, manifest,
-                                previous.derive_document_keyword(docs))
+        generation = Generation(name, docs, chunks, VectorIndex.build(vectors), keyword,
+                                previous.derive_document_keyword(docs), manifest)
         staging = gens / f".partial-{name}"
         generation.save(staging)
         os.rename(staging, gens / name)

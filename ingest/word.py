@@ -22,7 +22,7 @@ def read_docx(data: bytes) -> str:
             lines.append(block.text)
         elif isinstance(block, Table):
             for row in block.rows:
-                cells = []
+                cells: list[str] = []
                 for cell in row.cells:
                     text = cell.text.strip()
                     if text and (not cells or cells[-1] != text):  # merged cells repeat
