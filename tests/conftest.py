@@ -1,4 +1,10 @@
-"""Shared fixtures: one real embedding model per test session, libraries in temporary folders."""
+"""Shared fixtures: one real embedding model per test session, a fake one for the fast loop,
+libraries in temporary folders.
+
+Every test that reaches the real model (the `embedder` or `model_path` fixture) is marked `slow`
+here, at collection, so `pytest -m "not slow"` cannot load it by accident; a test that runs a
+`sotay` subprocess which loads the model carries `@pytest.mark.slow` itself.
+"""
 from __future__ import annotations
 
 import os
@@ -31,9 +37,15 @@ def embedder(model_path):
     return Embedder(model_path, threads=THREADS)
 
 
-@pytest.fixture
-def make_library(tmp_path, embedder, sotay_home):
-    """Build a Library over a fresh index folder, sharing the session's model."""
+@pytest.fixture(scope="session")
+def fake_embedder():
+    """A deterministic hashing embedder (tests/fakes.py): no model to load, same interface."""
+    from tests.fakes import FakeEmbedder
+
+    return FakeEmbedder(threads=THREADS)
+
+
+def _library_factory(tmp_path, embedder, sotay_home):
     from index.store import Library
 
     def factory(name: str = "index", **overrides):
@@ -41,3 +53,24 @@ def make_library(tmp_path, embedder, sotay_home):
         return Library(settings, embedder=embedder)
 
     return factory
+
+
+@pytest.fixture
+def make_library(tmp_path, fake_embedder, sotay_home):
+    """Build a Library over a fresh index folder, embedded by the fake embedder (fast)."""
+    return _library_factory(tmp_path, fake_embedder, sotay_home)
+
+
+@pytest.fixture
+def make_real_library(tmp_path, embedder, sotay_home):
+    """Build a Library over a fresh index folder, sharing the session's real model (slow)."""
+    return _library_factory(tmp_path, embedder, sotay_home)
+
+
+MODEL_FIXTURES = {"embedder", "model_path"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

@@ -1,4 +1,6 @@
-"""The web service through Flask's test client, over a real small library (real model, real index)."""
+"""The web service through Flask's test client, over a real small library (real index, embedded by
+the fake hashing embedder of tests/fakes.py: these tests are about the HTTP contract; what the real
+model finds is tested in test_search_quality.py and test_corpus_search.py)."""
 from __future__ import annotations
 
 import io
@@ -14,6 +16,7 @@ from search_api import create_app
 from search_api.api import content_disposition
 from search_api.highlight import mark_spans
 from search_api.ids import is_valid_doc_id
+from tests.fakes import FAKE_MODEL_NAME
 from tests.helpers_api import (EDITOR_TOKEN, UPLOAD_NAME, UPLOAD_TEXT, Server, build_library,
                                make_settings)
 
@@ -22,9 +25,9 @@ CT_ID = "Chỉ-thị-12-phòng-chống-tham-nhũng"
 
 
 @pytest.fixture(scope="module")
-def library(tmp_path_factory, embedder, sotay_home):
+def library(tmp_path_factory, fake_embedder, sotay_home):
     settings = make_settings(tmp_path_factory.mktemp("api") / "index", sotay_home)
-    return build_library(settings, embedder)
+    return build_library(settings, fake_embedder)
 
 
 @pytest.fixture(scope="module")
@@ -40,11 +43,11 @@ def client(app):
 
 
 @pytest.fixture
-def writable(tmp_path, embedder, sotay_home):
+def writable(tmp_path, fake_embedder, sotay_home):
     """A library of its own for tests that change it, with a 1 MB upload limit."""
     settings = make_settings(tmp_path / "index", sotay_home, max_upload_mb=1)
     text = "QUY ĐỊNH về sinh hoạt chi bộ.\n\nChi bộ sinh hoạt định kỳ mỗi tháng một lần."
-    library = build_library(settings, embedder, files=[("qd-sinh-hoat-chi-bo.txt", text.encode())])
+    library = build_library(settings, fake_embedder, files=[("qd-sinh-hoat-chi-bo.txt", text.encode())])
     app = create_app(settings, library)
     app.testing = True
     return app
@@ -226,11 +229,11 @@ def test_tts_rejects_a_body_that_is_not_json(client):
 
 # -- health, spec, errors -----------------------------------------------------------------------
 
-def test_healthz_reports_size_and_model(client):
+def test_healthz_reports_size_and_model(client, library):
     body = client.get("/healthz").get_json()
     assert body["status"] == "ok"
     assert body["documents"] == 7 and body["chunks"] >= 7
-    assert body["model"]
+    assert body["model"] == library.generation().manifest["model"] == FAKE_MODEL_NAME
 
 
 def test_openapi_lists_the_routes(client):

@@ -1,5 +1,7 @@
 """The pages as a member meets them: Debian's Chromium, driven by Playwright, against a real
-waitress server on a small real library."""
+waitress server on a small real library (embedded by the fake hashing embedder of tests/fakes.py:
+the queries here share their words with the documents; what the real model finds by meaning is
+tested in test_search_quality.py and test_corpus_search.py)."""
 from __future__ import annotations
 
 import os
@@ -25,9 +27,9 @@ sync_api = pytest.importorskip("playwright.sync_api")
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory, embedder, sotay_home):
+def server(tmp_path_factory, fake_embedder, sotay_home):
     settings = make_settings(tmp_path_factory.mktemp("browser") / "index", sotay_home)
-    library = build_library(settings, embedder)
+    library = build_library(settings, fake_embedder)
     with Server(create_app(settings, library)) as running:
         yield running
 

@@ -1,5 +1,8 @@
 """The sample library as a member meets it: every file loads with the right metadata, and the
-member queries of corpus/queries.jsonl find their documents (MRR@10 >= 0.9, every query form)."""
+member queries of corpus/queries.jsonl find their documents (MRR@10 >= 0.9, every query form).
+
+Loading and metadata are checked on a library embedded by the fake hashing embedder
+(tests/fakes.py), in the fast loop; the member queries need the real model and are slow."""
 from __future__ import annotations
 
 import json
@@ -15,8 +18,7 @@ from settings import Settings
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
 
-@pytest.fixture(scope="module")
-def corpus_library(tmp_path_factory, embedder, sotay_home):
+def _ingest_corpus(tmp_path_factory, embedder, sotay_home):
     from index.store import Library
 
     library = Library(Settings(index_dir=tmp_path_factory.mktemp("corpus") / "index", home=sotay_home),
@@ -25,18 +27,28 @@ def corpus_library(tmp_path_factory, embedder, sotay_home):
     return library, report
 
 
+@pytest.fixture(scope="module")
+def corpus_library(tmp_path_factory, embedder, sotay_home):
+    return _ingest_corpus(tmp_path_factory, embedder, sotay_home)
+
+
+@pytest.fixture(scope="module")
+def fake_corpus_library(tmp_path_factory, fake_embedder, sotay_home):
+    return _ingest_corpus(tmp_path_factory, fake_embedder, sotay_home)
+
+
 def manifest() -> list[dict]:
     return [json.loads(line) for line in (CORPUS / "manifest.jsonl").read_text(encoding="utf-8").splitlines()]
 
 
-def test_every_corpus_file_loads(corpus_library):
-    library, report = corpus_library
+def test_every_corpus_file_loads(fake_corpus_library):
+    library, report = fake_corpus_library
     assert report.failed == [] and report.exit_code == 0
     assert set(report.added) == {entry["doc_id"] for entry in manifest()}
 
 
-def test_metadata_matches_the_manifest(corpus_library):
-    library, _ = corpus_library
+def test_metadata_matches_the_manifest(fake_corpus_library):
+    library, _ = fake_corpus_library
     wrong = []
     for entry in manifest():
         meta = library.get(entry["doc_id"]).meta

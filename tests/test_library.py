@@ -1,4 +1,9 @@
-"""The library on disk: ingest, re-ingest, replace, delete, atomic commits, one writer at a time."""
+"""The library on disk: ingest, re-ingest, replace, delete, atomic commits, one writer at a time.
+
+Libraries here are embedded by the fake hashing embedder (tests/fakes.py): these tests are about
+what is stored and when, not about what a query means. The ones that run `sotay` itself, which
+loads the real model, are marked slow.
+"""
 from __future__ import annotations
 
 import json
@@ -132,8 +137,11 @@ def test_second_writer_gets_a_clear_message(make_library, docs_folder):
             make_library().ingest([docs_folder])
 
 
-def test_killed_ingest_leaves_previous_or_next_index_usable(make_library, docs_folder, tmp_path, sotay_home):
+@pytest.mark.slow
+def test_killed_ingest_leaves_previous_or_next_index_usable(make_real_library, docs_folder, tmp_path, sotay_home):
     """Kill a real `sotay ingest` at several moments; each time the index opens whole."""
+    # The real model on both sides: the `sotay ingest` being killed embeds with it.
+    make_library = make_real_library
     library = make_library()
     library.ingest([docs_folder])
     before = set(library.generation().docs)
@@ -208,6 +216,35 @@ def test_generation_switch_is_one_atomic_pointer(make_library, docs_folder):
     assert not list((library.root / GENERATIONS_DIR).glob(".partial-*"))
 
 
+def test_the_manifest_names_the_model_and_another_model_reembeds_everything(make_library, docs_folder):
+    """A library embedded by one model is never searched with another one's vectors mixed in: the
+    manifest records the model (here the fake's own name, never a real model's), and the first
+    ingest with another model re-embeds every chunk, not only the new ones."""
+    from tests.fakes import FAKE_MODEL_NAME, FakeEmbedder
+
+    library = make_library()
+    library.ingest([docs_folder])
+    generation = library.generation()
+    assert generation.manifest["model"] == FAKE_MODEL_NAME == library.stats()["model"]
+    assert "e5" not in FAKE_MODEL_NAME
+    old_vectors = np.asarray(generation.vectors.vectors)
+
+    other = FakeEmbedder(name="test-fake-other-model", seed=7)
+    switched = make_library()
+    switched._embedder = other
+    write(docs_folder, "tin/hoi-thao.txt", "Hội thảo chuyển đổi số trong công tác đảng viên.")
+    report = switched.ingest([docs_folder])
+    assert report.added == ["tin/hoi-thao"] and sorted(report.unchanged) == ["tin/rau-an-toan", "van-ban/qd-27"]
+    generation = switched.generation()
+    assert generation.manifest["model"] == "test-fake-other-model"
+    assert other.calls["passages"] == len(generation.chunks)  # old chunks too
+    kept = [i for i, c in enumerate(generation.chunks) if c.doc_id != "tin/hoi-thao"]
+    assert not np.allclose(np.asarray(generation.vectors.vectors)[kept], old_vectors)
+    query = other.embed_query("Sổ tay đảng viên điện tử")
+    assert generation.vectors.search(query, 1, None)[0][0] in [
+        i for i, c in enumerate(generation.chunks) if c.doc_id == "van-ban/qd-27"]
+
+
 def test_filters_apply_before_the_cut(make_library, tmp_path):
     folder = tmp_path / "many"
     for i in range(12):
@@ -224,7 +261,8 @@ def test_filters_apply_before_the_cut(make_library, tmp_path):
     assert len(news.results) == 10 and all(h.meta["type"] == "news" for h in news.results)
 
 
-def test_cli_ingest_and_search_json_contract(tmp_path, docs_folder, sotay_home, make_library):
+@pytest.mark.slow
+def test_cli_ingest_and_search_json_contract(tmp_path, docs_folder, sotay_home):
     index = tmp_path / "cli-index"
     env = dict(os.environ, SOTAY_HOME=str(sotay_home), SOTAY_THREADS="2")
     bad = write(tmp_path, "x.xyz", "?")
@@ -245,6 +283,7 @@ def test_cli_ingest_and_search_json_contract(tmp_path, docs_folder, sotay_home, 
     assert usage.returncode == 2
 
 
+@pytest.mark.slow
 def test_cli_shows_a_progress_bar_on_a_terminal(tmp_path, docs_folder, sotay_home):
     """Editors at a terminal see a progress bar; a pipe or a file gets only the report."""
     import pty

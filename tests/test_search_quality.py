@@ -1,4 +1,10 @@
-"""Search as a member meets it, on a handful of real-looking Vietnamese documents."""
+"""Search as a member meets it, on a handful of real-looking Vietnamese documents.
+
+`library` is embedded by the real model: the tests that rank by the dense side (hybrid and dense
+modes) use it and are slow. `fake_library` holds the same documents embedded by the fake hashing
+embedder (tests/fakes.py), for the rules that do not depend on what the model understands:
+keyword mode, number lookup, filters, paging, snippets.
+"""
 import json
 
 import pytest
@@ -33,8 +39,7 @@ DOCS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def library(tmp_path_factory, embedder, sotay_home):
+def _build(tmp_path_factory, embedder, sotay_home):
     from index.store import Library
     from settings import Settings
 
@@ -45,6 +50,16 @@ def library(tmp_path_factory, embedder, sotay_home):
     report = library.ingest([path])
     assert not report.failed
     return library
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory, embedder, sotay_home):
+    return _build(tmp_path_factory, embedder, sotay_home)
+
+
+@pytest.fixture(scope="module")
+def fake_library(tmp_path_factory, fake_embedder, sotay_home):
+    return _build(tmp_path_factory, fake_embedder, sotay_home)
 
 
 def run(library, query, **kwargs):
@@ -62,35 +77,35 @@ def test_unaccented_query_finds_accented_document(library, mode):
 
 
 @pytest.mark.parametrize("query", ["27/QĐ-TW", "QĐ 27", "quyet dinh so 27", "27-QĐ/TW"])
-def test_number_query_puts_the_document_first(library, query):
-    assert ids(run(library, query))[0] == "qd-27"
+def test_number_query_puts_the_document_first(fake_library, query):
+    assert ids(run(fake_library, query))[0] == "qd-27"
 
 
-def test_roman_numeral_query_matches_arabic_and_back(library):
-    assert ids(run(library, "đại hội 13", mode="keyword"))[0] == "nq-chuyen-doi-so"
+def test_roman_numeral_query_matches_arabic_and_back(fake_library):
+    assert ids(run(fake_library, "đại hội 13", mode="keyword"))[0] == "nq-chuyen-doi-so"
 
 
-def test_abbreviation_finds_the_spelled_out_name(library):
-    assert ids(run(library, "UBND phòng chống thiên tai", mode="keyword"))[0] == "kh-ubnd"
+def test_abbreviation_finds_the_spelled_out_name(fake_library):
+    assert ids(run(fake_library, "UBND phòng chống thiên tai", mode="keyword"))[0] == "kh-ubnd"
 
 
-def test_filters_apply_before_the_cut(library):
+def test_filters_apply_before_the_cut(fake_library):
     filters = SearchFilters(type="nghị quyết")
     # The best match for this query is a news article; the filter must still yield three resolutions.
-    response = run(library, "marathon trầm cảm", top_k=3, filters=filters)
+    response = run(fake_library, "marathon trầm cảm", top_k=3, filters=filters)
     assert len(response.results) == 3
     assert {hit.meta["type"] for hit in response.results} == {"nghị quyết"}
 
 
-def test_year_and_issuer_filters(library):
+def test_year_and_issuer_filters(fake_library):
     filters = SearchFilters(year_from=2021, year_to=2022, issuer="ban chap hanh trung uong")
-    response = run(library, "đảng viên cán bộ", top_k=10, filters=filters)
+    response = run(fake_library, "đảng viên cán bộ", top_k=10, filters=filters)
     assert set(ids(response)) == {"qd-27", "nq-dang-vien"}
 
 
-def test_results_are_documents_with_paging(library):
-    first = run(library, "nghị quyết", top_k=2, page=1)
-    second = run(library, "nghị quyết", top_k=2, page=2)
+def test_results_are_documents_with_paging(fake_library):
+    first = run(fake_library, "nghị quyết", top_k=2, page=1)
+    second = run(fake_library, "nghị quyết", top_k=2, page=2)
     assert len(set(ids(first))) == 2 and not set(ids(first)) & set(ids(second))
     assert first.total == second.total >= 4
     assert second.page == 2
@@ -104,8 +119,8 @@ def test_highlights_mark_query_words_in_the_snippet(library):
     assert "trầm cảm" in marked and "marathon" in marked
 
 
-def test_snippet_is_trimmed_around_the_match(library):
-    hit = run(library, "hoàn thành cuộc thi marathon", mode="keyword").results[0]
+def test_snippet_is_trimmed_around_the_match(fake_library):
+    hit = run(fake_library, "hoàn thành cuộc thi marathon", mode="keyword").results[0]
     assert len(hit.snippet) <= 310
     assert "marathon" in hit.snippet
 
@@ -117,13 +132,13 @@ def test_every_mode_returns_documents(library, mode):
     assert len(ids(response)) == len(set(ids(response)))
 
 
-def test_keyword_mode_needs_no_model(library):
-    response = search(library.generation(), None, "chuyển đổi số", mode="keyword")
+def test_keyword_mode_needs_no_model(fake_library):
+    response = search(fake_library.generation(), None, "chuyển đổi số", mode="keyword")
     assert ids(response)[0] == "nq-chuyen-doi-so"
 
 
-def test_empty_query(library):
-    assert run(library, "  ").results == []
+def test_empty_query(fake_library):
+    assert run(fake_library, "  ").results == []
 
 
 def test_snippet_spans_by_hand():
