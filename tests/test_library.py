@@ -208,11 +208,75 @@ def test_crash_during_commit_keeps_the_old_generation(make_library, docs_folder,
     assert not list((reopened.root / GENERATIONS_DIR).glob(".partial-*"))
 
 
-def test_generation_switch_is_one_atomic_pointer(make_library, docs_folder):
+def test_generation_switch_is_one_atomic_pointer(make_library, docs_folder, monkeypatch):
+    """CURRENT is replaced whole by a rename, never rewritten in place: a power cut while the new
+    name is being written leaves the old pointer intact, and no reader sees a partial name."""
+    import builtins
+
+    import index.store
+
     library = make_library()
-    library.ingest([docs_folder])
-    name = (library.root / CURRENT_FILE).read_text().strip()
+    library.ingest([write(docs_folder.parent / "first", "qd-27.txt", QD27)])
+    current = library.root / CURRENT_FILE
+    before, before_inode = current.read_text(), current.stat().st_ino
+
+    class PowerCut(Exception):
+        pass
+
+    class HalfWritten:
+        """A file that takes half of what is written to it, and then the power goes."""
+
+        def __init__(self, handle):
+            self._handle = handle
+
+        def write(self, data):
+            self._handle.write(data[:len(data) // 2])
+            self._handle.flush()
+            raise PowerCut("power cut while writing " + self._handle.name)
+
+        def __getattr__(self, name):
+            return getattr(self._handle, name)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self._handle.close()
+
+    def crashing_open(file, mode="r", *args, **kwargs):
+        handle = builtins.open(file, mode, *args, **kwargs)
+        if Path(file).name.startswith(CURRENT_FILE) and set(mode) & set("wax+"):
+            return HalfWritten(handle)
+        return handle
+
+    # Every file the store itself opens for writing whose name starts with CURRENT (the pointer,
+    # or a temporary beside it) gets half its content.
+    monkeypatch.setattr(index.store, "open", crashing_open, raising=False)
+    with pytest.raises(PowerCut):
+        library.ingest([docs_folder])
+    monkeypatch.undo()
+    assert current.read_text() == before, "CURRENT was written in place"
+    reopened = make_library()
+    assert reopened.generation().name == before.strip() and set(reopened.generation().docs) == {"qd-27"}
+
+    # The next switch: the new name, whole, renamed over the old pointer, which readers see
+    # until that moment.
+    real_replace = os.replace
+    switches = []
+
+    def watching_replace(src, dst, *args, **kwargs):
+        if Path(dst) == current:
+            switches.append((Path(src).read_text().strip(), current.read_text()))
+        return real_replace(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(index.store.os, "replace", watching_replace)
+    assert reopened.ingest([docs_folder]).exit_code == 0
+    monkeypatch.undo()
+    name = current.read_text().strip()
+    assert switches == [(name, before)]
+    assert current.stat().st_ino != before_inode  # a new file, not the old one rewritten
     assert (library.root / GENERATIONS_DIR / name / "manifest.json").exists()
+    assert set(make_library().generation().docs) == {"qd-27", "tin/rau-an-toan", "van-ban/qd-27"}
     assert not list((library.root / GENERATIONS_DIR).glob(".partial-*"))
 
 
