@@ -95,10 +95,21 @@ def test_news_play_button_streams_audio(page):
 
 
 def test_document_page_listen_button(page):
+    """Pressing "▶ Nghe" starts the article: the sound plays on and the button offers a pause;
+    pressing it again pauses and the button says "▶ Nghe" again."""
     page.goto("/doc/tin-tuc/hien-mau-tinh-nguyen")
-    page.get_by_role("button", name="▶ Nghe").click()
+    button = page.get_by_role("button", name="▶ Nghe")
+    button.click()
     page.wait_for_function("() => { const a = document.getElementById('audio-doc');"
-                           " return a.duration > 0 && !a.error; }", timeout=30_000)
+                           " return a.currentTime > 0.2 && !a.paused && !a.error; }", timeout=30_000)
+    state = page.evaluate("(() => { const a = document.getElementById('audio-doc');"
+                          " return {duration: a.duration, paused: a.paused, error: a.error}; })()")
+    assert state["error"] is None and not state["paused"] and state["duration"] > 1
+    pause = page.locator("button[data-play=audio-doc]")
+    assert pause.inner_text() == "❚❚ Tạm dừng"
+    pause.click()
+    page.wait_for_function("() => document.getElementById('audio-doc').paused")
+    assert pause.inner_text() == "▶ Nghe"
 
 
 def test_editor_uploads_a_file_and_finds_it(page):
