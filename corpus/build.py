@@ -545,7 +545,7 @@ def build(out: Path) -> dict:
         fmt = src.meta["format"]
         path = f"{src.doc_id}.{fmt}"
         text = doc_plain(src, markdown=fmt == "md")
-        data = {"pdf": render_pdf, "docx": render_docx}.get(fmt, lambda s: text)(src)
+        data = {"pdf": render_pdf, "docx": render_docx}.get(fmt, lambda s, text=text: text)(src)
         write(library / path, data)
         manifest.append(manifest_entry(src, path, fmt, text))
     bundle = []

@@ -162,7 +162,7 @@ def _build_tokenizer(e5: _E5File):
     dropped = "".join(re_escape(ch) for ch, out in _non_nfkc(e5.norm_map) if out == "")
     spaced = "".join(re_escape(ch) for ch, out in _non_nfkc(e5.norm_map) if out == " ")
     tokenizer = Tokenizer(
-        Unigram([(p, float(s)) for p, s in zip(e5.pieces, e5.scores)], unk_id=e5.special["unk"],
+        Unigram([(p, float(s)) for p, s in zip(e5.pieces, e5.scores, strict=True)], unk_id=e5.special["unk"],
                 byte_fallback=False)
     )
     tokenizer.normalizer = normalizers.Sequence([

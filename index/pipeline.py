@@ -36,7 +36,7 @@ class PassageEmbedder:
         for start in range(0, len(texts), self.batch_size):
             batch = texts[start:start + self.batch_size]
             vectors = self.embedder.embed_passages(batch)
-            for doc, vector in zip(documents[start:start + self.batch_size], vectors):
+            for doc, vector in zip(documents[start:start + self.batch_size], vectors, strict=True):
                 embedded.append(replace(doc, embedding=vector.tolist()))
             if self.progress:
                 self.progress(len(embedded), len(texts), "embedding")

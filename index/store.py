@@ -31,6 +31,7 @@ from filelock import FileLock, Timeout
 
 from ingest.errors import IngestFailure
 from ingest.sources import SourceDocument, content_type, read_sources, read_uploads
+from settings import Settings
 
 from .embedder import Embedder
 from .generation import DOCS_FILE, Generation, chunk_index_text, fsync_dir
@@ -88,7 +89,7 @@ def content_hash(source: SourceDocument, text: str) -> str:
 class Library:
     """A Sổ tay library in one index folder. Thread-safe; one writer process at a time."""
 
-    def __init__(self, settings, embedder: Embedder | None = None):
+    def __init__(self, settings: Settings, embedder: Embedder | None = None):
         self.settings = settings
         self.root = Path(settings.index_dir)
         self._embedder = embedder

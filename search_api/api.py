@@ -8,7 +8,7 @@ from urllib.parse import quote
 from flask import jsonify, send_file, url_for
 from flask_smorest import Blueprint
 
-from index.records import SearchFilters, StoredDocument
+from index.records import SearchFilters, SearchResponse, StoredDocument
 from ingest.vntext import fold
 from tts import article_text
 
@@ -24,7 +24,7 @@ EXCERPT_CHARS = 280
 MAX_AUDIO_CHARS = 200_000
 
 
-def run_search(args: dict):
+def run_search(args: dict) -> SearchResponse:
     filters = SearchFilters(type=args.get("type"), year_from=args.get("year_from"),
                             year_to=args.get("year_to"), issuer=args.get("issuer"))
     return state.library().search(args["q"], top_k=args["top_k"], mode=args["mode"],

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
+from index import Library
 from settings import Settings
 
 from .errors import register_error_handlers
@@ -28,12 +29,10 @@ class SotayApi(Api):
         pass
 
 
-def create_app(settings: Settings | None = None, library=None) -> Flask:
+def create_app(settings: Settings | None = None, library: Library | None = None) -> Flask:
     """Build the web service over `library` (opened from `settings.index_dir` when not given)."""
     settings = settings or Settings()
     if library is None:
-        from index.store import Library
-
         library = Library(settings)
 
     app = Flask(__name__)

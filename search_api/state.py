@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import current_app
 
+from index import Library
 from settings import Settings
 
 
@@ -10,5 +11,5 @@ def settings() -> Settings:
     return current_app.extensions["sotay"]["settings"]
 
 
-def library():
+def library() -> Library:
     return current_app.extensions["sotay"]["library"]

@@ -1,3 +1,4 @@
+import itertools
 import os
 from pathlib import Path
 
@@ -52,8 +53,8 @@ Các nội dung cơ bản của văn kiện Đại hội XIII.
 
 
 def _sentences(n, words=12):
-    return " ".join(f"Câu số {i} nói về công tác xây dựng Đảng " + "và chỉnh đốn " * (words // 3) + "trong tình hình mới."
-                    for i in range(n))
+    return " ".join(f"Câu số {i} nói về công tác xây dựng Đảng " + "và chỉnh đốn " * (words // 3)
+                    + "trong tình hình mới." for i in range(n))
 
 
 def test_headings_follow_chapters_and_articles():
@@ -135,7 +136,7 @@ def test_chunks_stay_under_the_limit_and_overlap():
     for p in passages:
         assert estimate_tokens(p.heading + "\n" + p.text) <= 120
         assert p.heading == "Điều 7. Nhiệm vụ"
-    for a, b in zip(passages, passages[1:]):
+    for a, b in itertools.pairwise(passages):
         last_sentence = a.text.rsplit("Câu số", 1)[1]
         assert b.text.startswith("Câu số" + last_sentence)
 
@@ -161,7 +162,8 @@ def test_a_clause_that_does_not_fit_starts_a_new_passage():
 
 
 def test_one_very_long_sentence_is_cut_below_the_limit():
-    sentence = "Tăng cường " + "; ".join(f"nhiệm vụ thứ {i}, với các giải pháp cụ thể, thiết thực" for i in range(200)) + "."
+    sentence = ("Tăng cường " + "; ".join(f"nhiệm vụ thứ {i}, với các giải pháp cụ thể, thiết thực" for i in range(200))
+                + ".")
     passages = chunk_text(sentence, max_tokens=100, overlap_tokens=0)
     assert len(passages) > 5
     assert all(estimate_tokens(p.text) <= 100 for p in passages)

@@ -116,8 +116,8 @@ BÁO CÁO
 kết quả sinh hoạt chi bộ năm 2023
 T/M CHI BỘ
 BÍ THƯ""", None,
-     {"type": "báo cáo", "number": "08-BC/CB", "date": "2023-12-28", "issuer": "Chi bộ Khu dân cư số 3, phường Điện Biên",
-      "title": "Báo cáo kết quả sinh hoạt chi bộ năm 2023"}),
+     {"type": "báo cáo", "number": "08-BC/CB", "date": "2023-12-28",
+      "issuer": "Chi bộ Khu dân cư số 3, phường Điện Biên", "title": "Báo cáo kết quả sinh hoạt chi bộ năm 2023"}),
     ("central inspection commission", """ĐẢNG CỘNG SẢN VIỆT NAM
 ỦY BAN KIỂM TRA TRUNG ƯƠNG
 *
@@ -403,7 +403,8 @@ def test_no_keys_without_a_type():
 @pytest.mark.parametrize("caps,sentence", [
     ("NGHỊ QUYẾT ĐẠI HỘI XIII CỦA ĐẢNG", "Nghị quyết Đại hội XIII của Đảng"),
     ("VỀ TĂNG CƯỜNG CỦNG CỐ, XÂY DỰNG TỔ CHỨC CƠ SỞ ĐẢNG", "Về tăng cường củng cố, xây dựng tổ chức cơ sở đảng"),
-    ("BAN HÀNH QUY ĐỊNH VỀ CÔNG TÁC KIỂM TRA CỦA BỘ CHÍNH TRỊ", "Ban hành Quy định về công tác kiểm tra của Bộ Chính trị"),
+    ("BAN HÀNH QUY ĐỊNH VỀ CÔNG TÁC KIỂM TRA CỦA BỘ CHÍNH TRỊ",
+     "Ban hành Quy định về công tác kiểm tra của Bộ Chính trị"),
     ("HỌC TẬP VÀ LÀM THEO TƯ TƯỞNG HỒ CHÍ MINH", "Học tập và làm theo tư tưởng Hồ Chí Minh"),
     ("ĐẢNG VIÊN VÀ UBND THÀNH PHỐ HÀ NỘI", "Đảng viên và UBND thành phố Hà Nội"),
 ])
