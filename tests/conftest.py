@@ -3,7 +3,9 @@ libraries in temporary folders.
 
 Every test that reaches the real model (the `embedder` or `model_path` fixture) is marked `slow`
 here, at collection, so `pytest -m "not slow"` cannot load it by accident; a test that runs a
-`sotay` subprocess which loads the model carries `@pytest.mark.slow` itself.
+`sotay` subprocess which loads the model carries `@pytest.mark.slow` itself. A test not marked
+slow that lets a Library load the model anyway (in process or in a subprocess) fails at once:
+SOTAY_MODEL points nowhere for it.
 """
 from __future__ import annotations
 
@@ -68,9 +70,18 @@ def make_real_library(tmp_path, embedder, sotay_home):
 
 
 MODEL_FIXTURES = {"embedder", "model_path"}
+# What SOTAY_MODEL says in a test not marked slow: a Library left to load its own model, in the
+# test or in a `sotay` subprocess it starts, fails at once with this name in the message.
+NO_MODEL = "/nonexistent/a-test-not-marked-slow-may-not-load-the-embedding-model"
 
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(autouse=True)
+def _no_model_outside_slow_tests(request, monkeypatch):
+    if request.node.get_closest_marker("slow") is None:
+        monkeypatch.setenv("SOTAY_MODEL", NO_MODEL)
