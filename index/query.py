@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from ingest.metadata import DOCUMENT_TYPES, number_keys
+from ingest.doc_numbers import number_keys
+from ingest.doctypes import DOCUMENT_TYPES
 from ingest.vntext import canonical_tones, fold, has_diacritics, nfc
 
 # Abbreviations that are never an ordinary Vietnamese syllable, so they are recognized in any

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ingest.metadata import number_keys
+from ingest.doc_numbers import number_keys
 from ingest.vntext import fold
 
 from . import fusion

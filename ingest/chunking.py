@@ -3,8 +3,9 @@ structure of the document and carrying its heading path.
 
 multilingual-e5-small reads at most 512 XLM-R tokens and silently drops the rest, so a passage
 must fit with room to spare: the indexer embeds "passage: " + the document title + the heading +
-the passage text. `chunk_text` keeps heading + text within `max_tokens` (400 by default), which
-leaves over 100 tokens for the prefix and the title.
+the passage text. `chunk_text` keeps heading + text within `max_tokens`. The index asks for
+about 128 tokens, some three sentences, with no overlap (index/pipeline.py says why); the
+defaults here (400 tokens, 60 of overlap) still leave over 100 tokens for the prefix and the title.
 
 Structure. Party and legal documents are built of "Phần thứ nhất", "A.", "Chương I", "I.",
 "Mục 1", "Điều 5." and short numbered sub-headings ("1. Mục đích"). Each heading line opens a
@@ -16,10 +17,10 @@ section, so recipients are not read as part of the last article.
 
 Within a section, sentences are packed greedily; a new numbered clause ("1.", "2." of an Điều)
 starts a new passage when the clause would not fit in the current one and the current one is
-already half full, so clauses are cut apart as rarely as possible. Consecutive passages of one
-section share their trailing sentences, up to `overlap_tokens`. A sentence longer than the whole
-budget is cut at `;`, then `:`, then `,`, then between words, then (for a run with no spaces at
-all) between characters.
+already half full, so clauses are cut apart as rarely as possible. With `overlap_tokens` above
+zero, consecutive passages of one section share their trailing sentences, up to that many
+tokens. A sentence longer than the whole budget is cut at `;`, then `:`, then `,`, then between
+words, then (for a run with no spaces at all) between characters.
 """
 from __future__ import annotations
 
@@ -27,8 +28,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .metadata import sentence_case
 from .sentences import sentence_spans
+from .vntext import is_caps, sentence_case
 
 __all__ = ["Passage", "chunk_text", "estimate_tokens", "HEADING_SEPARATOR"]
 
@@ -158,7 +159,7 @@ def _heading(line: str, next_line: str = "") -> tuple[int, str, bool | None] | N
         short = (len(title.split()) <= _SHORT_HEADING_WORDS and not title.endswith((".", ";", ","))
                  and not wrapped and not re.search(r"[;:.]\s", title))
         if rank in _NEEDS_SHORT:
-            if not short or (rank == 1 and not _is_caps(title) and len(title.split()) > 8):
+            if not short or (rank == 1 and not is_caps(title) and len(title.split()) > 8):
                 return None
             return rank, f"{marker}. {_title_case(title)}", True
         if not title:
@@ -169,14 +170,9 @@ def _heading(line: str, next_line: str = "") -> tuple[int, str, bool | None] | N
     return None
 
 
-def _is_caps(text: str) -> bool:
-    letters = [ch for ch in text if ch.isalpha()]
-    return bool(letters) and all(ch.isupper() for ch in letters)
-
-
 def _title_case(title: str) -> str:
     title = title.strip().rstrip(":")
-    return sentence_case(title) if _is_caps(title) and len(title) > 3 else title
+    return sentence_case(title) if is_caps(title) and len(title) > 3 else title
 
 
 def _path(stack: list[tuple[int, str]]) -> str:

@@ -8,26 +8,9 @@ lines. The signature block ("T/M BỘ CHÍNH TRỊ") names the body that actuall
 sit below the committee of the header (Bộ Chính trị under BAN CHẤP HÀNH TRUNG ƯƠNG), so it wins.
 Text extracted from PDF and DOCX gives these lines in reading order, one block per line.
 
-Document numbers and their match keys
--------------------------------------
-Party numbers are written `<number>-<type code>/<issuer code>`: `27-QĐ/TW`, `121-KH/TU`,
-`05-CT/QU`; state numbers `<number>/[<year>/]<type>-<issuer>`: `15/2023/NĐ-CP`, `1234/QĐ-UBND`.
-`normalize_number` returns the display form (upper case, no spaces, Đ in NFC, as written: party
-style stays party style, state style stays state style; leading zeros kept, "05-CT/QU").
-A bare type and number ("qd 27", "Quyết định 27") gives `27-QĐ`.
-
-`number_keys` gives diacritic-free, lower-case keys, so that whatever a member types and whatever
-the document says meet on at least one key:
-
-- `27-qd/tw`  number, type code, issuer code; the same for `27-QĐ/TW` and `27/QĐ-TW` (members mix
-  the two styles); leading zeros dropped (`05-CT/QU` -> `5-ct/qu`).
-- `qd-27`     type code and number: what "QĐ 27", "quyết định số 27", "quyet dinh 27" give.
-  The word "quy định" gives both `qd-` and `qdi-`: central quy định were numbered `-QĐi/TW`
-  before 2021 and `-QĐ/TW` since.
-- `nd-15/2023` type, number and year, for state numbers that carry a year.
-
-A number alone ("số 27") gives no key: without its type it matches too many documents.
-`number_keys` finds every number in a free text (a query), not only in a bare number.
+`normalize_type` gives each document type one spelling, whatever an editor or a URL wrote.
+Document numbers are read by ingest.doc_numbers, the types and their codes listed in
+ingest.doctypes.
 """
 from __future__ import annotations
 
@@ -35,128 +18,13 @@ import datetime as dt
 import re
 from pathlib import PurePath
 
-from .vntext import fold, nfc, normalize_text
+from .doc_numbers import PARTY_NUMBER, STATE_NUMBER, normalize_number
+from .doctypes import DOCUMENT_TYPES, TYPE_OF_CODE
+from .vntext import fold, looks_roman, mostly_caps, nfc, normalize_text, sentence_case
 
-__all__ = ["extract_metadata", "normalize_number", "normalize_type", "number_keys", "sentence_case",
-           "DOCUMENT_TYPES"]
+__all__ = ["extract_metadata", "normalize_type"]
 
-# Type word -> the type codes it is numbered with (the first is the one written today).
-DOCUMENT_TYPES = {
-    "nghị quyết": ("NQ",), "quyết định": ("QĐ",), "chỉ thị": ("CT",), "quy định": ("QĐ", "QĐi"),
-    "kết luận": ("KL",), "kế hoạch": ("KH",), "hướng dẫn": ("HD",), "thông báo": ("TB",),
-    "báo cáo": ("BC",), "công văn": ("CV",), "quy chế": ("QC",), "chương trình": ("CTr",),
-    "tờ trình": ("TTr",), "đề án": ("ĐA",), "thông tri": ("TT",), "nghị định": ("NĐ",),
-    "thông tư": ("TT",), "văn kiện": (), "điều lệ": (), "lời kêu gọi": (), "diễn văn": (),
-}
-_TYPE_OF_CODE = {"NQ": "nghị quyết", "QĐ": "quyết định", "QĐI": "quy định", "CT": "chỉ thị",
-                 "KL": "kết luận", "KH": "kế hoạch", "HD": "hướng dẫn", "TB": "thông báo",
-                 "BC": "báo cáo", "CV": "công văn", "QC": "quy chế", "CTR": "chương trình",
-                 "TTR": "tờ trình", "ĐA": "đề án", "NĐ": "nghị định"}
-# Codes typed without their diacritics ("qd", "nd") and the mixed-case ones, back to how they are
-# written. Only codes that cannot be read another way: "HD" stays HD (hướng dẫn), not HĐ.
-_CODE_SPELLING = {"QD": "QĐ", "QDI": "QĐi", "QĐI": "QĐi", "ND": "NĐ", "DU": "ĐU", "DUK": "ĐUK",
-                  "HDND": "HĐND", "TTG": "TTg", "CTR": "CTr", "TTR": "TTr", "DA": "ĐA",
-                  "BGDDT": "BGDĐT", "DD": "ĐĐ", "T.U": "TW", "T.Ư": "TW", "TƯ": "TW"}
-
-_LETTERS = r"[^\W\d_]"
-_CODE = rf"{_LETTERS}{{1,8}}(?:\.{_LETTERS}{{1,3}})?"
-_STATE_NUMBER = re.compile(
-    rf"(?<![\w/])(?P<num>\d{{1,5}})\s*/\s*(?:(?P<year>(?:19|20)\d\d)\s*/\s*)?(?P<type>{_LETTERS}{{1,6}})"
-    rf"\s*[-–]\s*(?P<issuer>{_CODE}(?:\s*-\s*{_CODE})*)(?![\w/])")
-_PARTY_NUMBER = re.compile(
-    rf"(?<![\w/])(?P<num>\d{{1,5}})\s*[-–—]?\s*(?P<type>{_LETTERS}{{1,6}})\s*/\s*(?P<issuer>{_CODE})(?![\w/])")
-_TYPE_CODES_FOLDED = sorted({fold(c).lower() for codes in DOCUMENT_TYPES.values() for c in codes}
-                            | {"qdi"}, key=len, reverse=True)
-_TYPE_WORDS_FOLDED = sorted({fold(w) for w in DOCUMENT_TYPES}, key=len, reverse=True)
-_TYPE_AND_NUMBER = re.compile(
-    r"(?<![\w/])(?P<type>" + "|".join(map(re.escape, _TYPE_WORDS_FOLDED + _TYPE_CODES_FOLDED)) + r")"
-    r"\s*(?:so\s*)?[:.]?\s*(?P<num>\d{1,5})(?:\s*/\s*(?P<year>(?:19|20)\d\d))?(?![\d,.]\d)")
 _NUMBER_PREFIX = re.compile(r"^\s*(?:s\s?ố|so)\s*[:.]?\s*", re.IGNORECASE)
-
-
-def normalize_number(text: str) -> str | None:
-    """The display form of the first document number in `text` (see the module docstring)."""
-    found = _parse_numbers(text)
-    return found[0]["display"] if found else None
-
-
-def number_keys(text: str) -> set[str]:
-    """Folded match keys of every document number in `text` (see the module docstring)."""
-    keys: set[str] = set()
-    for found in _parse_numbers(text):
-        keys |= found["keys"]
-    return keys
-
-
-def _parse_numbers(text: str) -> list[dict]:
-    # Some fonts and OCR give the Icelandic eth (Ð, U+00D0) for the Vietnamese Đ (U+0110).
-    text = nfc(text).replace("\u00d0", "Đ").replace("\u00f0", "đ")
-    found = []
-    taken: list[range] = []
-    for pattern, style in ((_STATE_NUMBER, "state"), (_PARTY_NUMBER, "party")):
-        for m in pattern.finditer(text):
-            if any(m.start() in r for r in taken):
-                continue
-            type_code = _spell_code(m.group("type"))
-            if fold(type_code).upper() not in {fold(c).upper() for c in _TYPE_OF_CODE} | {"TTG", "TT"} \
-                    and style == "party" and not _looks_like_code(m.group("type")):
-                continue
-            issuer = "-".join(_spell_code(part) for part in re.split(r"\s*-\s*", m.group("issuer")))
-            year = m.groupdict().get("year")
-            num = m.group("num")
-            if style == "state":
-                display = f"{num}/{year + '/' if year else ''}{type_code}-{issuer}"
-            else:
-                display = f"{num}-{type_code}/{issuer}"
-            keys = {f"{int(num)}-{_key(type_code)}/{_key(issuer)}"} | _type_keys(type_code, num, year)
-            found.append({"start": m.start(), "display": display, "keys": keys})
-            taken.append(range(m.start(), m.end()))
-    folded = fold(text).lower()
-    for m in _TYPE_AND_NUMBER.finditer(folded):
-        if any(m.start() in r or m.start("num") in r for r in taken):
-            continue
-        word = m.group("type")
-        codes = _codes_of_word(word)
-        if not codes:
-            continue
-        num, year = m.group("num"), m.group("year")
-        keys = set()
-        for code in codes:
-            keys |= _type_keys(code, num, year)
-        found.append({"start": m.start(), "display": f"{num}-{codes[0]}", "keys": keys})
-    return sorted(found, key=lambda f: f["start"])
-
-
-def _looks_like_code(code: str) -> bool:
-    # "27 tháng/năm" must not read as a number: a code is short and written in capitals.
-    return code.isupper() or fold(code).upper() in _CODE_SPELLING
-
-
-def _codes_of_word(folded_word: str) -> list[str]:
-    for word, codes in DOCUMENT_TYPES.items():
-        if fold(word) == folded_word:
-            return list(codes)
-    for code in {c for codes in DOCUMENT_TYPES.values() for c in codes} | {"QĐi"}:
-        if fold(code).lower() == folded_word:
-            return ["QĐ", "QĐi"] if code == "QĐi" else [code]
-    return []
-
-
-def _type_keys(type_code: str, num: str, year: str | None) -> set[str]:
-    keys = {f"{_key(type_code)}-{int(num)}"}
-    if year:
-        keys.add(f"{_key(type_code)}-{int(num)}/{year}")
-    return keys
-
-
-def _key(code: str) -> str:
-    return fold(code).lower()
-
-
-def _spell_code(code: str) -> str:
-    upper = nfc(code).upper().replace(" ", "")
-    return _CODE_SPELLING.get(upper, _CODE_SPELLING.get(fold(upper), upper)
-                              if "Đ" not in upper else _CODE_SPELLING.get(upper, upper))
 
 
 # ---------------------------------------------------------------- the header
@@ -263,7 +131,7 @@ def _code_type(number: str) -> str | None:
     m = re.match(r"\d+-(?P<t>[^/]+)/|\d+/(?:\d{4}/)?(?P<s>[^-]+)-", number)
     if not m:
         return None
-    return _TYPE_OF_CODE.get((m.group("t") or m.group("s")).upper())
+    return TYPE_OF_CODE.get((m.group("t") or m.group("s")).upper())
 
 
 def _number(header: list[str]) -> str | None:
@@ -273,7 +141,7 @@ def _number(header: list[str]) -> str | None:
             if number and ("/" in number):
                 return number
     for line in header:
-        m = _PARTY_NUMBER.search(line) or _STATE_NUMBER.search(line)
+        m = PARTY_NUMBER.search(line) or STATE_NUMBER.search(line)
         if m and len(line) < 60:
             number = normalize_number(m.group(0))
             if number and "/" in number:
@@ -387,7 +255,7 @@ def _header_committee(header: list[str]) -> str | None:
     "ĐẢNG BỘ THÀNH PHỐ HÀ NỘI"; "BAN TỔ CHỨC" under "THÀNH ỦY HÀ NỘI")."""
     found = None
     for line in header:
-        if _NATIONAL.match(line.upper()) or _MOTTO.match(line) or not _is_caps(line):
+        if _NATIONAL.match(line.upper()) or _MOTTO.match(line) or not mostly_caps(line):
             continue
         if _type_of_line(line) or _NUMBER_PREFIX.match(line):
             continue
@@ -404,11 +272,6 @@ def _header_committee(header: list[str]) -> str | None:
                 name = f"{name}, {ward.group(1)}"
         found = name
     return found
-
-
-def _is_caps(line: str) -> bool:
-    letters = [ch for ch in line if ch.isalpha()]
-    return bool(letters) and sum(ch.isupper() for ch in letters) / len(letters) > 0.8
 
 
 def _body_name(line: str) -> str | None:
@@ -436,16 +299,13 @@ def _name_case(name: str) -> str:
                 break
         else:
             word = words[i]
-            if word.upper() in _NAME_ACRONYMS or (word.isupper() and _roman(word)) or any(c.isdigit() for c in word):
+            if (word.upper() in _NAME_ACRONYMS or (word.isupper() and looks_roman(word))
+                    or any(c.isdigit() for c in word)):
                 out.append(word.upper() if word.upper() in _NAME_ACRONYMS else word)
             else:
                 out.append(word[:1].upper() + word[1:].lower())
             i += 1
     return " ".join(out)
-
-
-def _roman(word: str) -> bool:
-    return bool(re.fullmatch(r"[IVXLC]+", word)) and word not in {"VI", "LI", "CV"}
 
 
 def _signature_body(lines: list[str]) -> str | None:
@@ -485,7 +345,7 @@ def _title(lines: list[str], type_at: int) -> str | None:
             previous = subject_parts[-1]
             # A subject wrapped by the PDF goes on in lower case, or in capitals when all of
             # it is in capitals; anything else is the body.
-            goes_on = nxt[:1].islower() or (_is_caps(previous) and _is_caps(nxt)) or nxt.startswith("(")
+            goes_on = nxt[:1].islower() or (mostly_caps(previous) and mostly_caps(nxt)) or nxt.startswith("(")
             if previous.endswith((".", ":")) or not goes_on:
                 break
         subject_parts.append(nxt)
@@ -493,7 +353,7 @@ def _title(lines: list[str], type_at: int) -> str | None:
     head = word[:1].upper() + word[1:]
     if not subject:
         return head
-    if _is_caps(subject):
+    if mostly_caps(subject):
         subject = sentence_case(subject)
     return f"{head} {_lower_first(subject)}"
 
@@ -519,7 +379,7 @@ def _headline(lines: list[str]) -> str:
     for line in lines[:5]:
         if _NEWS_MARKERS.match(line) or re.fullmatch(r"[\d\s:/,|-]+", line):
             continue
-        return sentence_case(line) if _is_caps(line) and len(line) > 20 else line
+        return sentence_case(line) if mostly_caps(line) and len(line) > 20 else line
     return lines[0]
 
 
@@ -542,58 +402,6 @@ def _type_from_filename(filename: str) -> str | None:
         if m.group(1) in {fold(c).lower() for c in codes[:1]}:
             return word
     return None
-
-
-# ---------------------------------------------------------------- casing
-
-# Names that keep their capitals when a line in capitals is turned into sentence case.
-_PROPER = [
-    "Ban Chấp hành Trung ương Đảng", "Ban Chấp hành Trung ương", "Bộ Chính trị", "Ban Bí thư",
-    "Ủy ban Kiểm tra Trung ương", "Văn phòng Trung ương Đảng", "Ban Tổ chức Trung ương",
-    "Ban Tuyên giáo Trung ương", "Ban Dân vận Trung ương", "Ban Nội chính Trung ương", "Ban Kinh tế Trung ương",
-    "Ban Thường vụ Thành ủy", "Ban Thường vụ", "Đảng Cộng sản Việt Nam", "Điều lệ Đảng", "Cương lĩnh",
-    "Mặt trận Tổ quốc Việt Nam", "Mặt trận Tổ quốc", "Quốc hội", "Chính phủ", "Hồ Chí Minh", "Việt Nam", "Hà Nội",
-    "Thủ đô", "Trung ương", "chủ nghĩa Mác - Lênin", "Mác - Lênin", "Thành ủy Hà Nội", "Hội nghị lần thứ",
-    "Đại hội đại biểu toàn quốc", "Đại hội đại biểu", "Bác Hồ", "Tổ quốc", "COVID-19",
-]
-_ACRONYMS = {"UBND", "HĐND", "MTTQ", "CNTT", "BCH", "TW", "KT-XH", "THCS", "THPT", "ĐBQH", "CCHC"}
-# The word "đảng" is the Party (capital) except inside these common nouns: đảng viên, tổ chức đảng ...
-_PARTY_COMMON_AFTER = {"viên", "bộ", "ủy", "đoàn", "phí", "vụ", "tịch", "kỳ", "viện"}
-_PARTY_COMMON_BEFORE = {"sở", "quan", "chức", "ban", "tác", "hoạt", "kiện", "đoàn", "chi", "đảng", "cấp", "trong"}
-_AFTER_ROMAN = {"khóa", "hội", "chương", "phần", "mục", "thứ", "đại"}
-_DOCUMENT_NAMES_AFTER = {"hành", "hiện", "khai", "theo", "thi"}
-
-
-def sentence_case(text: str) -> str:
-    """A line written in capitals, as a sentence: first letter, names, acronyms, numbers and Roman
-    numerals keep their capitals ("NGHỊ QUYẾT ĐẠI HỘI XIII CỦA ĐẢNG" -> "Nghị quyết Đại hội XIII của Đảng")."""
-    original = nfc(text).split()
-    words = [w.lower() for w in original]
-    for i, word in enumerate(original):
-        bare = word.strip(",.;:()\"“”")
-        if bare in _ACRONYMS or re.search(r"\d", bare) or ("/" in bare and bare.isupper()):
-            words[i] = word
-        elif _roman(bare) and i > 0 and words[i - 1].strip(",") in _AFTER_ROMAN:
-            words[i] = word
-        elif bare.lower() == "đảng":
-            after = words[i + 1].strip(",.;:") if i + 1 < len(words) else ""
-            before = words[i - 1].strip(",.;:") if i > 0 else ""
-            if after not in _PARTY_COMMON_AFTER and before not in _PARTY_COMMON_BEFORE:
-                words[i] = words[i].replace("đảng", "Đảng")
-        elif bare.lower() in {"quy", "nghị", "chỉ", "kết", "chương", "kế"} and i > 0 \
-                and words[i - 1].strip(",") in _DOCUMENT_NAMES_AFTER and i + 1 < len(words):
-            # "ban hành Quy định", "thực hiện Nghị quyết": a named document keeps its capital.
-            pair = f"{bare.lower()} {words[i + 1].strip(',.;:')}"
-            if pair in DOCUMENT_TYPES:
-                words[i] = words[i][:1].upper() + words[i][1:]
-    out = " ".join(words)
-    # A named congress: "Đại hội XIII", "Đại hội đại biểu", "Đại hội lần thứ", "Đại hội Đảng".
-    out = re.sub(r"(?<!\w)đại hội(?= (?:[IVXLC]+\b|\d|đại biểu|lần thứ|Đảng))", "Đại hội", out)
-    for name in sorted(_PROPER, key=len, reverse=True):
-        out = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", name, out, flags=re.IGNORECASE)
-    if out[:1].islower():
-        out = out[:1].upper() + out[1:]
-    return out
 
 
 _NEWS_WORDS = {"news", "tin", "tintuc", "baibao", "bao"}

@@ -1,12 +1,16 @@
 """Vietnamese text utilities shared by ingest, index and search: the one place they live.
 
 Documents and queries go through the same functions, so that "hoà" typed on one keyboard finds
-"hòa" typed on another, and "nghi quyet" finds "nghị quyết".
+"hòa" typed on another, and "nghi quyet" finds "nghị quyết". Besides normalization and folding:
+Roman numerals, the test for a line written in capitals, and `sentence_case`, which turns such
+a line into a sentence.
 """
 from __future__ import annotations
 
 import re
 import unicodedata
+
+from .doctypes import DOCUMENT_TYPES
 
 # The five tone marks, as combining characters after NFD.
 TONE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
@@ -110,3 +114,94 @@ def has_diacritics(text: str) -> bool:
 def syllables(text: str) -> list[str]:
     """Lower-case syllables (words between spaces and punctuation), numbers kept whole."""
     return re.findall(r"\w+", nfc(text).lower())
+
+
+# ---------------------------------------------------------------- Roman numerals
+
+# A Roman numeral up to 399, lower case: congresses, terms, chapters and parts are numbered so.
+_ROMAN = re.compile(r"^(?=[ivxlc])(c{0,3})(xc|xl|l?x{0,3})(ix|iv|v?i{0,3})$")
+_ROMAN_VALUES = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100}
+
+
+def roman_value(token: str) -> int | None:
+    """The value of a well-formed Roman numeral in either case ("XIII", "xiii" -> 13), else None."""
+    match = _ROMAN.match(token.lower())
+    if not match:
+        return None
+    total, previous = 0, 0
+    for ch in reversed(token.lower()):
+        value = _ROMAN_VALUES[ch]
+        total += -value if value < previous else value
+        previous = max(previous, value)
+    return total
+
+
+def looks_roman(word: str) -> bool:
+    """Written only in the capital letters of Roman numerals, as a heading writes an ordinal
+    ("KHÓA XIII"); VI, LI and CV are taken for a syllable ("VI PHẠM") or a code (công văn)."""
+    return bool(re.fullmatch(r"[IVXLC]+", word)) and word not in {"VI", "LI", "CV"}
+
+
+# ---------------------------------------------------------------- capitals
+
+def is_caps(text: str) -> bool:
+    """Every letter of `text` is a capital (and it has letters)."""
+    letters = [ch for ch in text if ch.isalpha()]
+    return bool(letters) and all(ch.isupper() for ch in letters)
+
+
+def mostly_caps(text: str) -> bool:
+    """More than four letters in five are capitals: a line written in capitals, allowing for
+    mixed-case codes ("QĐi", "TTg") and a stray small letter."""
+    letters = [ch for ch in text if ch.isalpha()]
+    return bool(letters) and sum(ch.isupper() for ch in letters) / len(letters) > 0.8
+
+
+# Names that keep their capitals when a line in capitals is turned into sentence case.
+_PROPER = [
+    "Ban Chấp hành Trung ương Đảng", "Ban Chấp hành Trung ương", "Bộ Chính trị", "Ban Bí thư",
+    "Ủy ban Kiểm tra Trung ương", "Văn phòng Trung ương Đảng", "Ban Tổ chức Trung ương",
+    "Ban Tuyên giáo Trung ương", "Ban Dân vận Trung ương", "Ban Nội chính Trung ương", "Ban Kinh tế Trung ương",
+    "Ban Thường vụ Thành ủy", "Ban Thường vụ", "Đảng Cộng sản Việt Nam", "Điều lệ Đảng", "Cương lĩnh",
+    "Mặt trận Tổ quốc Việt Nam", "Mặt trận Tổ quốc", "Quốc hội", "Chính phủ", "Hồ Chí Minh", "Việt Nam", "Hà Nội",
+    "Thủ đô", "Trung ương", "chủ nghĩa Mác - Lênin", "Mác - Lênin", "Thành ủy Hà Nội", "Hội nghị lần thứ",
+    "Đại hội đại biểu toàn quốc", "Đại hội đại biểu", "Bác Hồ", "Tổ quốc", "COVID-19",
+]
+_ACRONYMS = {"UBND", "HĐND", "MTTQ", "CNTT", "BCH", "TW", "KT-XH", "THCS", "THPT", "ĐBQH", "CCHC"}
+# The word "đảng" is the Party (capital) except inside these common nouns: đảng viên, tổ chức đảng ...
+_PARTY_COMMON_AFTER = {"viên", "bộ", "ủy", "đoàn", "phí", "vụ", "tịch", "kỳ", "viện"}
+_PARTY_COMMON_BEFORE = {"sở", "quan", "chức", "ban", "tác", "hoạt", "kiện", "đoàn", "chi", "đảng", "cấp", "trong"}
+_AFTER_ROMAN = {"khóa", "hội", "chương", "phần", "mục", "thứ", "đại"}
+_DOCUMENT_NAMES_AFTER = {"hành", "hiện", "khai", "theo", "thi"}
+
+
+def sentence_case(text: str) -> str:
+    """A line written in capitals, as a sentence: first letter, names, acronyms, numbers and Roman
+    numerals keep their capitals ("NGHỊ QUYẾT ĐẠI HỘI XIII CỦA ĐẢNG" -> "Nghị quyết Đại hội XIII của Đảng")."""
+    original = nfc(text).split()
+    words = [w.lower() for w in original]
+    for i, word in enumerate(original):
+        bare = word.strip(",.;:()\"“”")
+        if bare in _ACRONYMS or re.search(r"\d", bare) or ("/" in bare and bare.isupper()):
+            words[i] = word
+        elif looks_roman(bare) and i > 0 and words[i - 1].strip(",") in _AFTER_ROMAN:
+            words[i] = word
+        elif bare.lower() == "đảng":
+            after = words[i + 1].strip(",.;:") if i + 1 < len(words) else ""
+            before = words[i - 1].strip(",.;:") if i > 0 else ""
+            if after not in _PARTY_COMMON_AFTER and before not in _PARTY_COMMON_BEFORE:
+                words[i] = words[i].replace("đảng", "Đảng")
+        elif bare.lower() in {"quy", "nghị", "chỉ", "kết", "chương", "kế"} and i > 0 \
+                and words[i - 1].strip(",") in _DOCUMENT_NAMES_AFTER and i + 1 < len(words):
+            # "ban hành Quy định", "thực hiện Nghị quyết": a named document keeps its capital.
+            pair = f"{bare.lower()} {words[i + 1].strip(',.;:')}"
+            if pair in DOCUMENT_TYPES:
+                words[i] = words[i][:1].upper() + words[i][1:]
+    out = " ".join(words)
+    # A named congress: "Đại hội XIII", "Đại hội đại biểu", "Đại hội lần thứ", "Đại hội Đảng".
+    out = re.sub(r"(?<!\w)đại hội(?= (?:[IVXLC]+\b|\d|đại biểu|lần thứ|Đảng))", "Đại hội", out)
+    for name in sorted(_PROPER, key=len, reverse=True):
+        out = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", name, out, flags=re.IGNORECASE)
+    if out[:1].islower():
+        out = out[:1].upper() + out[1:]
+    return out

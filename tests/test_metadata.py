@@ -1,6 +1,8 @@
 import pytest
 
-from ingest.metadata import extract_metadata, normalize_number, number_keys, sentence_case
+from ingest.doc_numbers import normalize_number, number_keys
+from ingest.metadata import extract_metadata
+from ingest.vntext import sentence_case
 
 # (name, text, filename, expected) - expected keys must match; keys not listed must be absent
 # when marked with None.
