@@ -4,7 +4,8 @@ Vietnamese words are mostly two or three syllables written apart ("nghị quyế
 số"), so a syllable alone matches far too much. Syllable bigrams capture the words without a
 segmenter; on the dev sets they beat pyvi word segmentation (see docs/quality.md). Every term
 is indexed twice: as written (tones canonical) and folded ("nghi quyet", đ -> d), so a query
-typed without diacritics still matches.
+typed without diacritics still matches. Documents and queries go through one tokenizer
+(index/tokenizer.py).
 
 The index is one sparse matrix of precomputed BM25 weights (chunks x terms), so a query is a
 sum of a few matrix columns: a few milliseconds for tens of thousands of chunks.
@@ -21,9 +22,8 @@ import scipy.sparse as sp
 
 from ingest.vntext import fold
 
-from .query import fold_syllable, index_syllables
+from .tokenizer import FOLDED, field_terms, fold_syllable, index_syllables
 
-FOLDED = "~"  # prefix of folded terms; "~" is never part of a syllable
 FORMAT = 2  # 2: raw counts and lengths are stored, not BM25 weights
 
 
@@ -31,17 +31,6 @@ FORMAT = 2  # 2: raw counts and lengths are stored, not BM25 weights
 class BM25Params:
     k1: float = 1.2
     b: float = 0.75
-
-
-def field_terms(syllables: list[str], skip: frozenset[int] | set[int] = frozenset()) -> list[str]:
-    """Unigrams and adjacent-syllable bigrams of one field, less every term that touches a
-    position in `skip` (a query's question words)."""
-    if not skip:  # every document, at ingest
-        return syllables + [f"{a} {b}" for a, b in zip(syllables, syllables[1:])]
-    unigrams = [s for i, s in enumerate(syllables) if i not in skip]
-    bigrams = [f"{syllables[i]} {syllables[i + 1]}" for i in range(len(syllables) - 1)
-               if i not in skip and i + 1 not in skip]
-    return unigrams + bigrams
 
 
 def document_terms(text: str) -> tuple[Counter, int]:
@@ -65,18 +54,18 @@ class KeywordIndex:
         self.params = params
         # chunks x terms, each cell the BM25 weight of that term in that chunk
         self.weights = _bm25_weights(tf, lengths, params)
-        self._accents = None
+        self._accents: dict[str, list[tuple[str, int]]] | None = None
 
     def __len__(self) -> int:
         return self.weights.shape[0]
 
     @classmethod
-    def build(cls, texts: list[str], params: BM25Params = BM25Params()) -> "KeywordIndex":
+    def build(cls, texts: list[str], params: BM25Params = BM25Params()) -> KeywordIndex:
         terms, tf, lengths = _count_terms(texts, {})
         return cls(terms, tf, lengths, params)
 
     @classmethod
-    def derive(cls, previous: "KeywordIndex", keep_rows, new_texts: list[str], order=None) -> "KeywordIndex":
+    def derive(cls, previous: KeywordIndex, keep_rows, new_texts: list[str], order=None) -> KeywordIndex:
         """The index of `previous`'s rows `keep_rows` (in that order) followed by `new_texts`;
         `order`, when given, then lists those rows (positions among them) in the order wanted.
 
@@ -112,22 +101,6 @@ class KeywordIndex:
             return np.zeros(len(self), np.float32)
         return np.asarray(self.weights[:, ids] @ np.asarray(w, np.float32)).ravel()
 
-    def search(self, query: str, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        from .query import analyze
-
-        return self.top(self.scores(analyze(query, self).term_weights()), k, allowed)
-
-    @staticmethod
-    def top(scores: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """The `k` best chunks with a positive score, restricted to `allowed` before the cut."""
-        if allowed is not None:
-            scores = np.where(allowed, scores, 0)
-        candidates = np.flatnonzero(scores > 0)
-        if len(candidates) > k:
-            candidates = candidates[np.argpartition(-scores[candidates], k - 1)[:k]]
-        order = candidates[np.argsort(-scores[candidates], kind="stable")]
-        return order.astype(np.int64), scores[order].astype(np.float32)
-
     def document_frequency(self, term: str) -> int:
         i = self.term_ids.get(term)
         return 0 if i is None else int(self.weights.indptr[i + 1] - self.weights.indptr[i])
@@ -158,7 +131,7 @@ class KeywordIndex:
         )
 
     @classmethod
-    def load(cls, directory: Path) -> "KeywordIndex":
+    def load(cls, directory: Path) -> KeywordIndex:
         directory = Path(directory)
         meta = json.loads((directory / "keyword.json").read_text(encoding="utf-8"))
         if meta.get("format") != FORMAT:

@@ -1,7 +1,9 @@
 import pytest
 
+from index.diacritics import restore_diacritics
 from index.keyword import KeywordIndex
-from index.query import analyze, index_syllables, restore_diacritics
+from index.query import analyze
+from index.tokenizer import index_syllables
 
 
 @pytest.mark.parametrize("typed, expected", [
