@@ -48,10 +48,9 @@ def _chunk_text_of(doc: Document) -> str:
 
 
 # Passages of about three sentences. e5-small matches a question to the one or two sentences that
-# answer it far better when the passage is short: on the dev sets, dense MRR@10 rose from 0.570 to
-# 0.640 (vinewsqa) and 0.824 to 0.859 (alqac) against 400-token chunks, and keyword scores over
-# short passages, beside the whole-document score (index/fusion.py), did better too. Sentences
-# are never split across passages, so no overlap is needed. (docs/quality.md)
+# answer it far better when the passage is short than when they are lost in a 400-token chunk,
+# and keyword scores over short passages, beside the whole-document score (index/fusion.py), gain
+# too. Sentences are never split across passages, so no overlap is needed (docs/quality.md).
 PASSAGE_TOKENS = 128
 PASSAGE_OVERLAP = 0
 
