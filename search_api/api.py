@@ -15,6 +15,7 @@ from tts import article_text
 from . import schemas, state
 from .audio import stream_speech
 from .errors import ServiceError
+from .ids import require_valid
 
 blp = Blueprint("api", __name__, url_prefix="/api", description="Search, read and listen")
 meta_blp = Blueprint("meta", __name__, description="Service health")
@@ -32,7 +33,7 @@ def run_search(args: dict) -> SearchResponse:
 
 
 def get_document(doc_id: str) -> StoredDocument:
-    doc = state.library().get(doc_id)
+    doc = state.library().get(require_valid(doc_id))
     if doc is None:
         raise ServiceError(404, "not_found", f"no document with id {doc_id!r}")
     return doc
@@ -94,8 +95,9 @@ def document(doc_id):
 
 
 @blp.route("/documents/<doc_id:doc_id>/file")
-@blp.doc(responses={"200": {"description": "The original file as uploaded",
-                            "content": {"application/octet-stream": {}}}})
+@blp.doc(responses={"200": {"description": "The original file as uploaded, in its own type (application/pdf, "
+                                           "DOCX, text/html, text/plain, text/markdown...)",
+                            "content": {"*/*": {}}}})
 def document_file(doc_id):
     """The original file (PDF, DOCX, ...) with its Vietnamese file name."""
     get_document(doc_id)
@@ -104,12 +106,15 @@ def document_file(doc_id):
         raise ServiceError(404, "not_found", f"document {doc_id!r} has no original file")
     path, filename, content_type = found
     response = send_file(path, mimetype=content_type, conditional=True, max_age=3600)
+    # send_file appends a charset to text types even when the type names one already.
+    response.headers["Content-Type"] = content_type
     response.headers["Content-Disposition"] = content_disposition(filename)
     return response
 
 
 @blp.route("/documents/<doc_id:doc_id>/audio")
 @blp.arguments(schemas.AudioArgs, location="query")
+@blp.alt_response(503, schema=schemas.ErrorSchema, description=schemas.SPEECH_UNAVAILABLE)
 @blp.doc(responses={"200": {"description": "MP3, streamed while it is synthesized",
                             "content": {"audio/mpeg": {}}}})
 def document_audio(args, doc_id):
@@ -127,6 +132,7 @@ def news(args):
 
 @blp.route("/tts", methods=["POST"])
 @blp.arguments(schemas.TtsBody, location="json")
+@blp.alt_response(503, schema=schemas.ErrorSchema, description=schemas.SPEECH_UNAVAILABLE)
 @blp.doc(responses={"200": {"description": "MP3, streamed", "content": {"audio/mpeg": {}}}})
 def speak(body):
     """Any Vietnamese text read aloud."""

@@ -10,6 +10,7 @@ from index.store import LibraryBusy
 
 from . import schemas, state
 from .errors import ServiceError
+from .ids import require_valid
 
 blp = Blueprint("editor", __name__, url_prefix="/api", description="Editors: load and delete documents")
 
@@ -53,13 +54,17 @@ def uploaded_files() -> list[tuple[str, bytes]]:
              "application/x-ndjson": {"schema": {"type": "string",
                                                  "description": 'lines of {"_id", "title", "text", ...}'}}}})
 @blp.response(200, schemas.IngestReportSchema)
+@blp.alt_response(503, schema=schemas.ErrorSchema, description=schemas.LIBRARY_BUSY)
 def upload():
     """Load PDF, DOCX, HTML, TXT/MD, JSONL or zip files; searchable as soon as this returns."""
     require_editor()
     files = uploaded_files()
     if not any(data for _, data in files):
         raise ServiceError(422, "invalid_parameter", "invalid parameter files: no file was sent")
-    doc_type = (request.form.get("type") or request.args.get("type") or "").strip() or None
+    given = request.form.getlist("type") + request.args.getlist("type")
+    if len(given) > 1:
+        raise ServiceError(422, "invalid_parameter", "invalid parameter type: give it once, for every file")
+    doc_type = (given[0] if given else "").strip() or None
     try:
         report = state.library().ingest_uploads(files, doc_type=doc_type)
     except LibraryBusy as exc:
@@ -70,9 +75,11 @@ def upload():
 @blp.route("/documents/<doc_id:doc_id>", methods=["DELETE"])
 @blp.doc(security=[{"bearer": []}])
 @blp.response(200, schemas.DeletedSchema)
+@blp.alt_response(503, schema=schemas.ErrorSchema, description=schemas.LIBRARY_BUSY)
 def delete(doc_id):
     """Remove a document from the library."""
     require_editor()
+    require_valid(doc_id)
     try:
         deleted = state.library().delete(doc_id)
     except LibraryBusy as exc:

@@ -3,7 +3,7 @@ Vietnamese HTML page for the reading pages, and never a stack trace."""
 from __future__ import annotations
 
 from flask import Flask, current_app, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 # Short, stable machine codes; clients branch on these, not on the wording.
 CODES = {
@@ -77,6 +77,9 @@ def _http_error(error: HTTPException):
     status = error.code or 500
     code = CODES.get(status, (error.name or "error").lower().replace(" ", "_"))
     data = getattr(error, "data", None) or {}
+    headers = dict(data.get("headers") or {})
+    if isinstance(error, MethodNotAllowed) and error.valid_methods:
+        headers["Allow"] = ", ".join(sorted(error.valid_methods))  # RFC 9110 asks for it on a 405
     fields = _field_messages(data.get("messages", {})) if status == 422 else {}
     if fields:
         message = "; ".join(f"invalid parameter {name}: {' '.join(errs)}" for name, errs in fields.items())
@@ -87,7 +90,7 @@ def _http_error(error: HTTPException):
         message = "not found: " + request.path
     else:
         message = error.description or error.name
-    return respond(status, code, message, data.get("headers"), fields)
+    return respond(status, code, message, headers, fields)
 
 
 def _service_error(error: ServiceError):

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from ingest.sources import make_doc_id
-from werkzeug.routing import PathConverter, ValidationError
+from werkzeug.routing import PathConverter
+
+from .errors import ServiceError
 
 MAX_DOC_ID = 300
 
@@ -18,9 +20,19 @@ def is_valid_doc_id(doc_id: str) -> bool:
 
 
 class DocIdConverter(PathConverter):
-    """`<doc_id:...>`: a path-like id (`van-ban/qd-27-2021`); odd ids match no route (404)."""
+    """`<doc_id:...>`: a path-like id (`van-ban/qd-27-2021`).
 
-    def to_python(self, value: str) -> str:
-        if not is_valid_doc_id(value):
-            raise ValidationError()
-        return value
+    The id never ends in `/file` or `/audio`, so `/api/documents/x/audio` matches only the audio
+    route of `x` (and an OPTIONS request lists only that route's methods). Odd ids are not refused
+    here but by the views (`require_valid`): a converter that refuses makes Werkzeug answer
+    405 instead of 404 to a DELETE whose id is odd, because the GET route's path still matched.
+    """
+
+    regex = r"[^/](?:.*[^/])?(?<!/file)(?<!/audio)"
+
+
+def require_valid(doc_id: str) -> str:
+    """The id, or a 404 for one the library could never have made."""
+    if not is_valid_doc_id(doc_id):
+        raise ServiceError(404, "not_found", f"no document with id {doc_id!r}")
+    return doc_id

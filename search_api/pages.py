@@ -84,7 +84,9 @@ def search():
     if not form["q"].strip():
         return render_template("search.html", **context)
     try:
-        args = SearchArgs().load({**request.args.to_dict(), "top_k": str(PAGE_SIZE)})
+        # The form submits every filter box; an empty one means "not set".
+        filled = {k: v for k, v in request.args.items() if v.strip()}
+        args = SearchArgs().load({**filled, "top_k": str(PAGE_SIZE)})
     except ma.ValidationError as exc:
         context["errors"] = [FIELD_ERRORS.get(name, "Thông tin tìm kiếm không hợp lệ.")
                              for name in exc.messages]

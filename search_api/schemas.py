@@ -13,6 +13,9 @@ MAX_TOP_K = 100
 MAX_PAGE = 100
 MAX_TTS_TEXT = 20_000
 MAX_NEWS = 100
+LIBRARY_BUSY = "busy: another ingest is writing to the library; retry after the Retry-After seconds"
+SPEECH_UNAVAILABLE = ("tts_unavailable: the chosen speech engine cannot be reached (gTTS needs the network; "
+                      "engine=offline always answers where espeak-ng is installed)")
 
 
 class _Query(ma.Schema):
@@ -21,13 +24,17 @@ class _Query(ma.Schema):
         unknown = ma.EXCLUDE
 
     @ma.pre_load
-    def _drop_blanks(self, data, **_):
-        """An empty form field means "not set": the search page submits every filter box."""
-        return {k: v.strip() for k, v in data.items() if isinstance(v, str) and v.strip() != ""}
+    def _strip(self, data, **_):
+        return {k: v.strip() if isinstance(v, str) else v for k, v in data.items()}
+
+
+def _not_blank(value: str) -> None:
+    if not value.strip():
+        raise ma.ValidationError("must not be blank")
 
 
 class SearchArgs(_Query):
-    q = fields.String(required=True, validate=validate.Length(min=1, max=MAX_QUERY),
+    q = fields.String(required=True, validate=[validate.Length(min=1, max=MAX_QUERY), _not_blank],
                       metadata={"description": "Query, with or without diacritics"})
     top_k = fields.Integer(load_default=10, validate=validate.Range(min=1, max=MAX_TOP_K),
                            metadata={"description": "Results per page"})
@@ -36,7 +43,8 @@ class SearchArgs(_Query):
     type = fields.String(validate=validate.Length(max=100),
                          metadata={"description": "Document type, e.g. Nghị quyết"})
     year_from = fields.Integer(validate=validate.Range(min=1900, max=2100))
-    year_to = fields.Integer(validate=validate.Range(min=1900, max=2100))
+    year_to = fields.Integer(validate=validate.Range(min=1900, max=2100),
+                             metadata={"description": "Not earlier than year_from (422 otherwise)"})
     issuer = fields.String(validate=validate.Length(max=200))
 
     @ma.validates_schema
@@ -55,13 +63,8 @@ class AudioArgs(_Query):
 
 
 class TtsBody(ma.Schema):
-    text = fields.String(required=True, validate=validate.Length(min=1, max=MAX_TTS_TEXT))
+    text = fields.String(required=True, validate=[validate.Length(min=1, max=MAX_TTS_TEXT), _not_blank])
     engine = fields.String(validate=validate.OneOf(ENGINES))
-
-    @ma.validates("text")
-    def _not_blank(self, value, **_):
-        if not value.strip():
-            raise ma.ValidationError("must not be blank")
 
 
 class ErrorDetailSchema(ma.Schema):
@@ -123,10 +126,15 @@ class FailureSchema(ma.Schema):
 
 
 class IngestReportSchema(ma.Schema):
-    added = fields.Raw()
-    updated = fields.Raw()
-    unchanged = fields.Raw()
-    failed = fields.List(fields.Nested(FailureSchema))
+    added = fields.List(fields.String(), metadata={"description": "Ids of new documents"})
+    updated = fields.List(fields.String(), metadata={"description": "Ids whose content changed"})
+    unchanged = fields.List(fields.String())
+    deleted = fields.List(fields.String())
+    failed = fields.List(fields.Nested(FailureSchema), metadata={"description": "Each refused file and why"})
+    notes = fields.List(fields.String(), metadata={"description": "What was loaded but is worth a look"})
+    chunks_indexed = fields.Integer()
+    seconds = fields.Float()
+    summary = fields.String()
 
 
 class DeletedSchema(ma.Schema):
@@ -137,4 +145,5 @@ class HealthSchema(ma.Schema):
     status = fields.String()
     documents = fields.Integer()
     chunks = fields.Integer()
+    generation = fields.String(metadata={"description": "The live generation of the index"})
     model = fields.String()
