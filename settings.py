@@ -49,6 +49,10 @@ class Settings:
     threads: int = field(default_factory=lambda: _env_int("SOTAY_THREADS", min(2, os.cpu_count() or 1)))
     max_file_mb: int = field(default_factory=lambda: _env_int("SOTAY_MAX_FILE_MB", 50))
     max_upload_mb: int = field(default_factory=lambda: _env_int("SOTAY_MAX_UPLOAD_MB", 200))
+    # Uploads and deletes one client address may send, in Flask-Limiter's notation.
+    write_rate_limit: str = field(default_factory=lambda: os.environ.get("SOTAY_WRITE_RATE_LIMIT", "30 per minute"))
+    # How many reverse proxies stand in front of `sotay serve`; 0 believes no X-Forwarded-For.
+    trusted_proxies: int = field(default_factory=lambda: _env_int("SOTAY_TRUSTED_PROXIES", 0))
 
     def __post_init__(self) -> None:
         # Paths are made absolute once, against the directory the command was started in: a

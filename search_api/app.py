@@ -9,6 +9,7 @@ from settings import Settings
 
 from .errors import register_error_handlers
 from .ids import DocIdConverter
+from .limits import install_limits
 from .schemas import ErrorSchema
 
 MB = 1024 * 1024
@@ -57,7 +58,8 @@ def create_app(settings: Settings | None = None, library: Library | None = None)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.register_converter(DocIdConverter, lambda _: {"type": "string", "example": "van-ban/qd-27-2021"})
 
-    from .api import blp as api_blp, meta_blp
+    from .api import blp as api_blp
+    from .api import meta_blp
     from .editor import blp as editor_blp
     from .pages import bp as pages_bp
 
@@ -66,6 +68,7 @@ def create_app(settings: Settings | None = None, library: Library | None = None)
     api.register_blueprint(meta_blp)
     app.register_blueprint(pages_bp)
     register_error_handlers(app)
+    install_limits(app, settings)
 
     @app.after_request
     def _security_headers(response):

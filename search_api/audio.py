@@ -1,7 +1,7 @@
 """Streaming speech: the first MP3 bytes leave while the rest of the article is still synthesized."""
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from flask import Response, current_app
 

@@ -55,6 +55,7 @@ def uploaded_files() -> list[tuple[str, bytes]]:
                                                  "description": 'lines of {"_id", "title", "text", ...}'}}}})
 @blp.response(200, schemas.IngestReportSchema)
 @blp.alt_response(503, schema=schemas.ErrorSchema, description=schemas.LIBRARY_BUSY)
+@blp.alt_response(429, schema=schemas.ErrorSchema, description=schemas.TOO_MANY_WRITES)
 def upload():
     """Load PDF, DOCX, HTML, TXT/MD, JSONL or zip files; searchable as soon as this returns."""
     require_editor()
@@ -76,6 +77,7 @@ def upload():
 @blp.doc(security=[{"bearer": []}])
 @blp.response(200, schemas.DeletedSchema)
 @blp.alt_response(503, schema=schemas.ErrorSchema, description=schemas.LIBRARY_BUSY)
+@blp.alt_response(429, schema=schemas.ErrorSchema, description=schemas.TOO_MANY_WRITES)
 def delete(doc_id):
     """Remove a document from the library."""
     require_editor()

@@ -84,10 +84,15 @@ def _http_error(error: HTTPException):
     if fields:
         message = "; ".join(f"invalid parameter {name}: {' '.join(errs)}" for name, errs in fields.items())
     elif status == 413:
-        limit = (current_app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024)
-        message = f"request body larger than the {limit} MB limit (SOTAY_MAX_UPLOAD_MB)"
+        limit = request.max_content_length or 0
+        upload_limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+        message = (f"request body larger than the {limit // (1024 * 1024)} MB limit"
+                   + (" (SOTAY_MAX_UPLOAD_MB)" if limit == upload_limit else " of this route; only uploads are larger"))
     elif status == 404:
         message = "not found: " + request.path
+    elif status == 429:
+        message = (f"too many requests from this address ({error.description}); "
+                   "wait for the time in Retry-After and send it again")
     else:
         message = error.description or error.name
     return respond(status, code, message, headers, fields)

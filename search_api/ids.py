@@ -1,8 +1,9 @@
 """Which document ids the service accepts in URLs."""
 from __future__ import annotations
 
-from ingest.sources import make_doc_id
 from werkzeug.routing import PathConverter
+
+from ingest.sources import make_doc_id
 
 from .errors import ServiceError
 

@@ -13,6 +13,8 @@ MAX_TOP_K = 100
 MAX_PAGE = 100
 MAX_TTS_TEXT = 20_000
 MAX_NEWS = 100
+TOO_MANY_WRITES = ("too_many_requests: more writes from this address than SOTAY_WRITE_RATE_LIMIT allows; "
+                   "retry after the Retry-After seconds")
 LIBRARY_BUSY = "busy: another ingest is writing to the library; retry after the Retry-After seconds"
 SPEECH_UNAVAILABLE = ("tts_unavailable: the chosen speech engine cannot be reached (gTTS needs the network; "
                       "engine=offline always answers where espeak-ng is installed)")

@@ -11,8 +11,8 @@ from __future__ import annotations
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given
-from hypothesis.errors import Unsatisfiable
 from hypothesis import settings as hypothesis_settings
+from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error, positive_data_acceptance
 
@@ -32,7 +32,9 @@ HEADERS = {"Authorization": f"Bearer {EDITOR_TOKEN}"}
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, fake_embedder, sotay_home):
-    settings = make_settings(tmp_path_factory.mktemp("contract") / "index", sotay_home)
+    # Not a test of the write limit (tests/test_limits.py is): the generated writes must all arrive.
+    settings = make_settings(tmp_path_factory.mktemp("contract") / "index", sotay_home,
+                             write_rate_limit="1000 per minute")
     app = create_app(settings, build_library(settings, fake_embedder))
     with Server(app) as running:
         yield running
