@@ -154,7 +154,7 @@ def upload(url: str, token: str, docs: list[dict]) -> tuple[int, float, dict]:
         name = doc["_id"].replace("/", "-") + ".txt"
         body += (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{name}\"\r\n"
                  "Content-Type: text/plain; charset=utf-8\r\n\r\n").encode()
-        body += f"{doc['title']}\n\n{doc['text']}\n".encode("utf-8") + b"\r\n"
+        body += f"{doc['title']}\n\n{doc['text']}\n".encode() + b"\r\n"
     body += f"--{boundary}--\r\n".encode()
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=600)
     started = time.perf_counter()

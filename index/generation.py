@@ -64,7 +64,7 @@ class Generation:
             self.chunks_by_doc.setdefault(chunk.doc_id, []).append(i)
 
     @classmethod
-    def empty(cls, dim: int = 384) -> "Generation":
+    def empty(cls, dim: int = 384) -> Generation:
         return cls("empty", {}, [], VectorIndex.build(np.zeros((0, dim), np.float32)),
                    KeywordIndex.build([]), KeywordIndex.build([]), {"model": "", "dim": dim})
 
@@ -101,7 +101,7 @@ class Generation:
         _fsync_tree(directory)
 
     @classmethod
-    def load(cls, directory: Path) -> "Generation":
+    def load(cls, directory: Path) -> Generation:
         manifest = json.loads((directory / MANIFEST_FILE).read_text())
         if manifest.get("format") != FORMAT_VERSION:
             raise RuntimeError(f"{directory} was written by another version of Sổ tay "

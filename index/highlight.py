@@ -8,7 +8,6 @@ import re
 
 from ingest.vntext import fold
 
-
 SNIPPET_CHARS = 300
 ELLIPSIS = "…"
 # Function words marked only inside a matched phrase: on their own they light up every line.

@@ -23,7 +23,7 @@ class StoredDocument:
         return data
 
     @classmethod
-    def from_json(cls, data: dict) -> "StoredDocument":
+    def from_json(cls, data: dict) -> StoredDocument:
         return cls(**data)
 
 

@@ -21,10 +21,10 @@ import shutil
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable, Iterable
 
 import numpy as np
 from filelock import FileLock, Timeout
@@ -130,9 +130,9 @@ class Library:
 
     def search(self, query: str, top_k: int = 10, mode: str = "hybrid",
                filters: SearchFilters | None = None, page: int = 1) -> SearchResponse:
-        from .search import search
-
         from ingest.metadata import normalize_type
+
+        from .search import search
 
         if filters is not None and filters.type:
             filters = replace(filters, type=normalize_type(filters.type))
@@ -261,7 +261,7 @@ class Library:
         embedder = self.embedder
         model_name = embedder.name
         reembed_all = bool(old.docs) and old.manifest.get("model") not in ("", model_name)
-        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        now = datetime.now(UTC).isoformat(timespec="seconds")
         pipeline = IndexingPipeline(embedder)
 
         new_docs: list[StoredDocument] = []

@@ -28,7 +28,7 @@ class VectorIndex:
         self.index = index
 
     @classmethod
-    def build(cls, vectors: np.ndarray, ivf_threshold: int = IVF_THRESHOLD) -> "VectorIndex":
+    def build(cls, vectors: np.ndarray, ivf_threshold: int = IVF_THRESHOLD) -> VectorIndex:
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         n, dim = vectors.shape
         if n < ivf_threshold:
@@ -78,7 +78,7 @@ class VectorIndex:
         faiss.write_index(self.index, str(directory / INDEX_FILE))
 
     @classmethod
-    def load(cls, directory: Path) -> "VectorIndex":
+    def load(cls, directory: Path) -> VectorIndex:
         directory = Path(directory)
         vectors = np.load(directory / MATRIX_FILE, mmap_mode="r")
         index = faiss.read_index(str(directory / INDEX_FILE))

@@ -126,7 +126,7 @@ class Server:
         self._server = create_server(app, host="127.0.0.1", port=self.port, threads=threads)
         self._thread = threading.Thread(target=self._server.run, daemon=True)
 
-    def __enter__(self) -> "Server":
+    def __enter__(self) -> Server:
         self._thread.start()
         return self
 

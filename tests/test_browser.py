@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from search_api import create_app
-from tests.helpers_api import (DOCUMENTS, EDITOR_TOKEN, UPLOAD_NAME, UPLOAD_TEXT, Server, build_library,
-                               make_settings)
+from tests.helpers_api import DOCUMENTS, EDITOR_TOKEN, UPLOAD_NAME, UPLOAD_TEXT, Server, build_library, make_settings
 
 pytestmark = pytest.mark.browser
 

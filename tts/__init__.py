@@ -14,12 +14,10 @@ Stands alone: imports nothing from search_api, index or ingest.
 
 from .audio import FORMATS, MIME_TYPES, SAMPLE_RATE
 from .cache import AudioCache
-from .engines import (ENGINES, GTTS_BREAKER, AutoEngine, CircuitBreaker, Engine, EspeakEngine,
-                      GTTSEngine, get_engine)
-from .errors import (EngineUnavailable, NothingToRead, SynthesisTimeout, TTSError, UnknownEngine,
-                     UnsupportedFormat)
-from .textnorm import normalize, split_sentences, warm_up
+from .engines import ENGINES, GTTS_BREAKER, AutoEngine, CircuitBreaker, Engine, EspeakEngine, GTTSEngine, get_engine
+from .errors import EngineUnavailable, NothingToRead, SynthesisTimeout, TTSError, UnknownEngine, UnsupportedFormat
 from .reader import article_text, default_cache, save, stream, synthesize
+from .textnorm import normalize, split_sentences, warm_up
 
 __all__ = [
     "article_text", "normalize", "split_sentences", "warm_up", "stream", "synthesize", "save",

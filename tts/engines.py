@@ -163,8 +163,8 @@ class GTTSEngine(Engine):
         return _decode_mp3(mp3)
 
     def _fetch_mp3(self, sentence: str, limit: float) -> bytes:
-        from gtts import gTTS, gTTSError
         import requests
+        from gtts import gTTS, gTTSError
 
         connect = min(self.connect_timeout, limit)
         read = min(self.read_timeout, limit)

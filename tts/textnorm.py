@@ -212,7 +212,8 @@ def _roman(m: re.Match) -> str:
 
 @lru_cache(maxsize=1)
 def _hamster():
-    from g2p_hamster.t0.pipeline import Config, normalize as hamster_normalize
+    from g2p_hamster.t0.pipeline import Config
+    from g2p_hamster.t0.pipeline import normalize as hamster_normalize
     config = Config()
     return lambda s: hamster_normalize(s, config)["read_string"]
 
