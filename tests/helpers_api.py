@@ -6,6 +6,8 @@ import socket
 import threading
 from pathlib import Path
 
+from waitress import wasyncore
+
 from settings import Settings
 
 EDITOR_TOKEN = "bien-tap-2024-Ma-Bi-Mat"
@@ -124,12 +126,21 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._server = create_server(app, host="127.0.0.1", port=self.port, threads=threads)
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _serve(self) -> None:
+        # waitress's own run() loops until its sockets are closed; closing them from another thread
+        # while it waits in select() fails with EBADF. This loop stops between two turns instead.
+        while not self._stop.is_set():
+            wasyncore.loop(timeout=0.05, map=self._server._map, count=1)
 
     def __enter__(self) -> Server:
         self._thread.start()
         return self
 
     def __exit__(self, *exc) -> None:
-        self._server.close()
+        self._stop.set()
         self._thread.join(timeout=5)
+        self._server.task_dispatcher.shutdown()
+        wasyncore.close_all(self._server._map)

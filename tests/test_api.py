@@ -17,8 +17,7 @@ from search_api.api import content_disposition
 from search_api.highlight import mark_spans
 from search_api.ids import is_valid_doc_id
 from tests.fakes import FAKE_MODEL_NAME
-from tests.helpers_api import (EDITOR_TOKEN, UPLOAD_NAME, UPLOAD_TEXT, Server, build_library,
-                               make_settings)
+from tests.helpers_api import EDITOR_TOKEN, UPLOAD_NAME, UPLOAD_TEXT, Server, build_library, make_settings
 
 AUTH = {"Authorization": f"Bearer {EDITOR_TOKEN}"}
 CT_ID = "Chỉ-thị-12-phòng-chống-tham-nhũng"
@@ -394,7 +393,10 @@ def test_editor_page(client):
 
 # -- editors ------------------------------------------------------------------------------------
 
-def upload(client, name=UPLOAD_NAME, data=UPLOAD_TEXT.encode(), headers=AUTH):
+UPLOAD_BYTES = UPLOAD_TEXT.encode()
+
+
+def upload(client, name=UPLOAD_NAME, data=UPLOAD_BYTES, headers=AUTH):
     return client.post("/api/documents", data={"files": (io.BytesIO(data), name)}, headers=headers,
                        content_type="multipart/form-data")
 
