@@ -10,9 +10,9 @@ import mimetypes
 import re
 import unicodedata
 import zipfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Iterable, Iterator
 
 from .errors import IngestFailure, ReadError
 from .pdf import read_pdf
