@@ -8,9 +8,10 @@ generations) and hybrid search over it.
 """
 import settings  # noqa: F401  (the offline environment, before any module imports Haystack)
 
+from .access import ANONYMOUS, EVERYTHING, Scope
 from .records import Chunk, SearchFilters, SearchHit, SearchResponse, StoredDocument
 from .search import MODES
-from .store import IngestReport, Library, LibraryBusy
+from .store import AccessDefaults, IngestReport, Library, LibraryBusy
 
 __all__ = ["MODES", "Library", "LibraryBusy", "IngestReport", "StoredDocument", "Chunk", "SearchFilters",
-           "SearchHit", "SearchResponse"]
+           "SearchHit", "SearchResponse", "Scope", "ANONYMOUS", "EVERYTHING", "AccessDefaults"]

@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 
+from .access import DocumentAccess, Scope
 from .keyword import KeywordIndex
 from .records import Chunk, StoredDocument
 from .vectors import VectorIndex
@@ -80,6 +82,20 @@ class Generation:
             if doc_id in self.doc_order:
                 keep[self.doc_order[doc_id]] = True
         return keep[self.chunk_doc_index] if len(self.chunks) else np.zeros(0, dtype=bool)
+
+    @cached_property
+    def access(self) -> DocumentAccess:
+        """Each document's visibility as arrays, built on first use (a generation never changes)."""
+        return DocumentAccess(self.doc_id_list, self.docs)
+
+    def visible_docs(self, scope: Scope) -> np.ndarray | None:
+        """Mask over documents (`doc_id_list` rows) `scope` may see; None: all of them."""
+        return self.access.doc_mask(scope)
+
+    def visible_chunks(self, scope: Scope) -> np.ndarray | None:
+        """Mask over chunk ids of the documents `scope` may see; None: all of them."""
+        docs = self.visible_docs(scope)
+        return None if docs is None else docs[self.chunk_doc_index]
 
     # -- persistence ------------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from ingest.doc_numbers import number_keys
 from ingest.vntext import fold
 
 from . import fusion
+from .access import ANONYMOUS, Scope
 from .highlight import matcher, snippet
 from .query import AnalyzedQuery, analyze
 from .records import SearchFilters, SearchHit, SearchResponse
@@ -82,7 +83,9 @@ def combine(evidence: Evidence, analyzed: AnalyzedQuery, mode: str,
 
 
 def search(generation, embedder, query: str, top_k: int = 10, mode: str = "hybrid",
-           filters: SearchFilters | None = None, page: int = 1) -> SearchResponse:
+           filters: SearchFilters | None = None, page: int = 1, scope: Scope = ANONYMOUS) -> SearchResponse:
+    """One page of documents `scope` may see, best first. What it may not see is masked out before
+    any side ranks or cuts, so it fills no result slot, no total and no snippet."""
     started = time.perf_counter()
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
@@ -90,7 +93,7 @@ def search(generation, embedder, query: str, top_k: int = 10, mode: str = "hybri
     analyzed = analyze(query, generation.keyword)
     if not len(generation.chunks) or not analyzed.syllables:
         return SearchResponse(query, _ms(started), [], total=0, page=page)
-    allowed = filter_mask(generation, filters)
+    allowed = _both(filter_mask(generation, filters), generation.visible_chunks(scope))
     evidence = gather(generation, embedder, analyzed, mode, allowed,
                       max(DENSE_CANDIDATES, 3 * page * top_k))
     fused = combine(evidence, analyzed, mode)
@@ -154,6 +157,12 @@ def filter_mask(generation, filters: SearchFilters | None) -> np.ndarray | None:
             continue
         keep.add(doc_id)
     return generation.doc_mask(keep)
+
+
+def _both(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | None:
+    if a is None or b is None:
+        return b if a is None else a
+    return a & b
 
 
 def _doc_allowed(generation, allowed: np.ndarray) -> np.ndarray:

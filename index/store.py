@@ -31,8 +31,10 @@ from filelock import FileLock, Timeout
 
 from ingest.errors import IngestFailure
 from ingest.sources import SourceDocument, content_type, read_sources, read_uploads
+from ingest.visibility import DEFAULT_VISIBILITY, access_problem
 from settings import Settings
 
+from .access import ANONYMOUS, Scope
 from .embedder import Embedder
 from .generation import DOCS_FILE, Generation, chunk_index_text, fsync_dir
 from .keyword import KeywordIndex
@@ -45,6 +47,8 @@ GENERATIONS_DIR = "generations"
 FILES_DIR = "files"
 LOCK_FILE = ".write.lock"
 OWNER_FILE = ".write.owner"
+# Facet lists kept per (generation, scope); a library serves a few scopes per organisation.
+FACET_CACHE = 256
 KEEP_GENERATIONS = 2  # the live one and its predecessor, which a slow reader may still be opening
 
 
@@ -80,6 +84,36 @@ class IngestReport:
                 f"{len(self.failed)} failed" + (f", {len(self.deleted)} deleted" if self.deleted else ""))
 
 
+# Why an ingest refuses a document (doc_id, its metadata, the stored version or None), or None.
+Admit = Callable[[str, dict, StoredDocument | None], str | None]
+
+
+@dataclass(frozen=True)
+class AccessDefaults:
+    """Who may read what an ingest loads: the visibility and organisation given for the whole
+    ingest (`--visibility`, `--org`; a document's own fields win), and the caller's own rule for
+    each document (an editor may publish only inside their organisation; an organisation must
+    exist). The index checks the words; what an organisation is, the caller knows."""
+
+    visibility: str | None = None
+    org: str | None = None
+    admit: Admit | None = None
+
+    def apply(self, source: SourceDocument, existing: StoredDocument | None) -> str | None:
+        """Fill the defaults into `source.meta`; the reason to refuse it, or None."""
+        if self.visibility and "visibility" not in source.meta:
+            source.meta["visibility"] = self.visibility
+        if self.org and "org" not in source.meta:
+            source.meta["org"] = self.org
+        for key in ("visibility", "org"):
+            if key in source.meta:
+                source.meta[key] = str(source.meta[key]).strip().lower()
+        problem = access_problem(source.meta.get("visibility"), source.meta.get("org"))
+        if problem is None and self.admit is not None:
+            problem = self.admit(source.doc_id, dict(source.meta), existing)
+        return problem
+
+
 def content_hash(source: SourceDocument, text: str) -> str:
     payload = json.dumps({"text": text, "meta": source.meta, "found": source.found},
                          ensure_ascii=False, sort_keys=True)
@@ -97,6 +131,7 @@ class Library:
         self._current_name: str | None = None
         self._load_lock = threading.Lock()
         self._write_lock = threading.Lock()
+        self._facets: dict[tuple, dict[str, list[str]]] = {}
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -128,8 +163,11 @@ class Library:
                 self._current_name = name
         return self._generation
 
+    # Every read takes the viewer's `Scope` (index/access.py); the default is an anonymous viewer,
+    # so a caller that forgets one shows public documents only.
+
     def search(self, query: str, top_k: int = 10, mode: str = "hybrid",
-               filters: SearchFilters | None = None, page: int = 1) -> SearchResponse:
+               filters: SearchFilters | None = None, page: int = 1, scope: Scope = ANONYMOUS) -> SearchResponse:
         from ingest.metadata import normalize_type
 
         from .search import search
@@ -138,14 +176,17 @@ class Library:
             filters = replace(filters, type=normalize_type(filters.type))
         generation = self.generation()
         embedder = self.embedder if mode != "keyword" else None
-        return search(generation, embedder, query, top_k=top_k, mode=mode, filters=filters, page=page)
+        return search(generation, embedder, query, top_k=top_k, mode=mode, filters=filters, page=page,
+                      scope=scope)
 
-    def get(self, doc_id: str) -> StoredDocument | None:
-        return self.generation().docs.get(doc_id)
+    def get(self, doc_id: str, scope: Scope = ANONYMOUS) -> StoredDocument | None:
+        """The document, or None when there is none or `scope` may not see it (the same answer)."""
+        doc = self.generation().docs.get(doc_id)
+        return doc if doc is not None and scope.may_see(doc) else None
 
-    def original_file(self, doc_id: str) -> tuple[Path, str, str] | None:
+    def original_file(self, doc_id: str, scope: Scope = ANONYMOUS) -> tuple[Path, str, str] | None:
         """(path on disk, original file name, content type) of a document's uploaded file."""
-        doc = self.get(doc_id)
+        doc = self.get(doc_id, scope)
         if doc is None or not doc.file or not re.fullmatch(r"[0-9a-f]{64}\.[a-z0-9]{1,5}", doc.file):
             return None
         path = self.root / FILES_DIR / doc.file
@@ -154,16 +195,43 @@ class Library:
         filename = doc.meta.get("filename") or doc.file
         return path, filename, content_type(filename)
 
-    def news(self, limit: int = 20) -> list[StoredDocument]:
-        items = [d for d in self.generation().docs.values() if d.meta.get("type") == "news"]
+    def visible(self, scope: Scope = ANONYMOUS) -> list[StoredDocument]:
+        """Every document `scope` may see, in id order."""
+        generation = self.generation()
+        mask = generation.visible_docs(scope)
+        ids = generation.doc_id_list if mask is None else [d for d, ok in zip(generation.doc_id_list, mask,
+                                                                                 strict=True) if ok]
+        return [generation.docs[d] for d in ids]
+
+    def news(self, limit: int = 20, scope: Scope = ANONYMOUS) -> list[StoredDocument]:
+        items = [d for d in self.visible(scope) if d.meta.get("type") == "news"]
         items.sort(key=lambda d: (d.meta.get("date", ""), d.added_at, d.doc_id), reverse=True)
         return items[:limit]
 
-    def stats(self) -> dict:
+    def facets(self, scope: Scope = ANONYMOUS) -> dict[str, list[str]]:
+        """The types and issuers of the documents `scope` may see, for the filter boxes; computed once
+        per generation and scope (a hidden document's issuer is itself something to hide)."""
         generation = self.generation()
+        key = (generation.name, id(generation), scope)
+        with self._load_lock:
+            cached = self._facets.get(key)
+        if cached is None:
+            metas = [doc.meta for doc in self.visible(scope)]
+            cached = {"types": sorted({m["type"] for m in metas if m.get("type")}),
+                      "issuers": sorted({m["issuer"] for m in metas if m.get("issuer")})}
+            with self._load_lock:
+                self._facets[key] = cached
+                while len(self._facets) > FACET_CACHE:
+                    self._facets.pop(next(iter(self._facets)))
+        return cached
+
+    def stats(self, scope: Scope = ANONYMOUS) -> dict:
+        generation = self.generation()
+        mask = generation.visible_docs(scope)
+        chunks = generation.visible_chunks(scope)
         return {
-            "documents": len(generation.docs),
-            "chunks": len(generation.chunks),
+            "documents": len(generation.docs) if mask is None else int(mask.sum()),
+            "chunks": len(generation.chunks) if chunks is None else int(chunks.sum()),
             "generation": generation.name,
             "model": generation.manifest.get("model") or (self.embedder.name if self._embedder else ""),
         }
@@ -189,14 +257,16 @@ class Library:
         return lock
 
     def ingest(self, paths: Iterable[Path], doc_type: str | None = None,
-               progress: Callable[[int, int, str], None] | None = None) -> IngestReport:
+               progress: Callable[[int, int, str], None] | None = None, *,
+               access: AccessDefaults | None = None) -> IngestReport:
         max_bytes = self.settings.max_file_bytes
-        return self._ingest(read_sources(paths, doc_type=doc_type, max_bytes=max_bytes), progress)
+        return self._ingest(read_sources(paths, doc_type=doc_type, max_bytes=max_bytes), progress, access)
 
     def ingest_uploads(self, files: list[tuple[str, bytes]], doc_type: str | None = None,
-                       progress: Callable[[int, int, str], None] | None = None) -> IngestReport:
+                       progress: Callable[[int, int, str], None] | None = None, *,
+                       access: AccessDefaults | None = None) -> IngestReport:
         max_bytes = self.settings.max_file_bytes
-        return self._ingest(read_uploads(files, doc_type=doc_type, max_bytes=max_bytes), progress)
+        return self._ingest(read_uploads(files, doc_type=doc_type, max_bytes=max_bytes), progress, access)
 
     def delete(self, doc_id: str) -> bool:
         with self._write_lock:
@@ -215,11 +285,13 @@ class Library:
             finally:
                 lock.release()
 
-    def _ingest(self, sources, progress) -> IngestReport:
+    def _ingest(self, sources, progress, access: AccessDefaults | None = None) -> IngestReport:
         from ingest.vntext import normalize_text
 
         started = time.perf_counter()
         report = IngestReport()
+        access = access or AccessDefaults()
+        defaulted: list[str] = []
         with self._write_lock:
             lock = self._lock()
             try:
@@ -238,16 +310,27 @@ class Library:
                             item.origin, f"document id {item.doc_id!r} already came from "
                                          f"{changed[item.doc_id][0].origin}; rename one of them"))
                         continue
+                    existing = old.docs.get(item.doc_id)
+                    refused = access.apply(item, existing)
+                    if refused:
+                        report.failed.append(IngestFailure(item.origin, refused))
+                        continue
                     report.notes.extend(f"{item.origin}: {note}" for note in item.notes)
                     digest = content_hash(item, text)
-                    existing = old.docs.get(item.doc_id)
                     if existing is not None and existing.content_hash == digest:
                         report.unchanged.append(item.doc_id)
                         changed[item.doc_id] = (item, text, "")  # seen, nothing to do
                         continue
                     (report.updated if existing else report.added).append(item.doc_id)
                     changed[item.doc_id] = (item, text, digest)
+                    if "visibility" not in item.meta:
+                        defaulted.append(item.doc_id)
                 todo = {k: v for k, v in changed.items() if v[2]}
+                if defaulted:
+                    report.notes.append(
+                        f"{len(defaulted)} document(s) loaded without a visibility are {DEFAULT_VISIBILITY}: "
+                        "anyone can read them (restrict with --visibility members|internal --org SLUG, "
+                        "or the field 'visibility' in JSONL and sidecars)")
                 if todo:
                     report.chunks = self._rebuild(old, todo, progress)
             finally:
@@ -272,6 +355,8 @@ class Library:
             if source.filename:
                 meta["filename"] = source.filename
             meta["format"] = source.format
+            # Stored, not hashed: a library loaded before visibilities existed stays unchanged.
+            meta.setdefault("visibility", DEFAULT_VISIBILITY)
             previous = old.docs.get(doc_id)
             new_docs.append(StoredDocument(
                 doc_id=doc_id, title=meta.get("title", ""), text=text, meta=meta,

@@ -58,15 +58,18 @@ class VectorIndex:
         query = np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1)
         params = None
         if allowed is not None:
-            ids = np.flatnonzero(allowed).astype(np.int64)
-            if ids.size == 0:
+            n_allowed = int(np.count_nonzero(allowed))
+            if n_allowed == 0:
                 return np.zeros(0, np.int64), np.zeros(0, np.float32)
-            selector = faiss.IDSelectorBatch(ids)
+            # A bitmap costs one bit test per row; an id batch (a hash set) cost twice as much
+            # per search on 10,000 rows. The packed array must outlive the search.
+            bits = np.packbits(np.asarray(allowed, dtype=bool), bitorder="little")
+            selector = faiss.IDSelectorBitmap(len(allowed), faiss.swig_ptr(bits))
             if isinstance(self.index, faiss.IndexIVF):
                 params = faiss.SearchParametersIVF(sel=selector, nprobe=self.index.nprobe)
             else:
                 params = faiss.SearchParameters(sel=selector)
-            k = min(k, int(ids.size))
+            k = min(k, n_allowed)
         k = min(k, len(self))
         scores, ids = self.index.search(query, k, params=params)
         keep = ids[0] >= 0

@@ -23,7 +23,8 @@ from .word import read_docx
 SUPPORTED = {".pdf", ".docx", ".html", ".htm", ".txt", ".md", ".jsonl", ".zip"}
 SIDECAR_SUFFIX = ".meta.json"
 # Fields an editor may set in JSONL lines, sidecars or Markdown front matter.
-META_FIELDS = {"type", "number", "date", "issuer", "title", "source", "author", "url", "topic"}
+META_FIELDS = {"type", "number", "date", "issuer", "title", "source", "author", "url", "topic",
+               "visibility", "org"}
 CONTENT_TYPES = {
     ".pdf": "application/pdf",
     ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
