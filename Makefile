@@ -1,7 +1,7 @@
 # Sổ tay — two commands on a fresh machine:
 #   make run   set everything up and serve the sample library on http://127.0.0.1:8000/
 #   make test  set everything up and run the test suite
-#   make lint  ruff (lint and import order) and mypy on ingest/ and index/
+#   make lint  ruff (lint and import order) and mypy on ingest/, index/ and members/
 #   make fast  the tests that need neither the model nor a browser (under a minute)
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
@@ -9,7 +9,7 @@ SOTAY  := $(VENV)/bin/sotay
 INDEX  ?= data/index
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
-APT_PACKAGES := espeak-ng chromium chromium-driver
+APT_PACKAGES := espeak-ng chromium chromium-driver postgresql
 
 export HAYSTACK_TELEMETRY_ENABLED := False
 export HF_HUB_OFFLINE := 1
@@ -27,7 +27,8 @@ $(VENV)/.installed: pyproject.toml
 
 setup: system-deps $(VENV)/.installed
 
-# Debian packages: espeak-ng speaks offline; Chromium (and its driver) runs the browser tests.
+# Debian packages: espeak-ng speaks offline; Chromium (and its driver) runs the browser tests;
+# postgresql gives the server binaries the members' tests start a throwaway cluster from.
 system-deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

@@ -53,6 +53,8 @@ class Settings:
     write_rate_limit: str = field(default_factory=lambda: os.environ.get("SOTAY_WRITE_RATE_LIMIT", "30 per minute"))
     # How many reverse proxies stand in front of `sotay serve`; 0 believes no X-Forwarded-For.
     trusted_proxies: int = field(default_factory=lambda: _env_int("SOTAY_TRUSTED_PROXIES", 0))
+    # Members, organisations and tokens; empty means SQLite at <index dir>/members.sqlite3.
+    database_url: str = field(default_factory=lambda: os.environ.get("SOTAY_DATABASE_URL", ""))
 
     def __post_init__(self) -> None:
         # Paths are made absolute once, against the directory the command was started in: a
@@ -63,6 +65,11 @@ class Settings:
 
     def with_(self, **changes) -> Settings:
         return replace(self, **changes)
+
+    @property
+    def members_database(self) -> str:
+        """The SQLAlchemy URL of the members' database."""
+        return self.database_url or f"sqlite:///{self.index_dir / 'members.sqlite3'}"
 
     @property
     def max_file_bytes(self) -> int:

@@ -198,6 +198,135 @@ def read(doc_id, text, file_, output, engine, show_text, index):
     click.echo(f"Đã ghi {output}", err=True)
 
 
+def _members(index: str | None):
+    from members import DatabaseError, open_members
+
+    try:
+        return open_members(_settings(index))
+    except DatabaseError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _members_call(call, *args, **kwargs):
+    from members import MembersError
+
+    try:
+        return call(*args, **kwargs)
+    except MembersError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _show_initial_password(account) -> None:
+    click.echo(f"Initial password of {account.username} (shown only now; it must be changed at the "
+               f"first sign-in): {account.initial_password}")
+
+
+@cli.group()
+def org():
+    """Organisations (a tree: thành ủy -> quận ủy -> đảng ủy phường -> chi bộ)."""
+
+
+@org.command(name="add")
+@click.argument("slug")
+@click.option("--name", required=True, help="Vietnamese name, e.g. 'Quận ủy Hoàng Mai'.")
+@click.option("--parent", help="Slug of the organisation above it.")
+@click.option("--index", "index")
+def org_add(slug, name, parent, index):
+    """Add an organisation."""
+    members = _members(index)
+    added = _members_call(members.add_org, slug, name, parent)
+    click.echo(f"Added organisation {added.slug} ({name})" + (f" under {parent}" if parent else ""))
+
+
+@cli.group()
+def user():
+    """Members' accounts and API tokens."""
+
+
+@user.command(name="add")
+@click.argument("username")
+@click.option("--org", "org_slug", required=True, help="Slug of the member's organisation.")
+@click.option("--role", default="member", show_default=True, type=click.Choice(["member", "editor", "admin"]))
+@click.option("--full-name", default="", help="Full name, e.g. 'Nguyễn Văn An'.")
+@click.option("--password-stdin", is_flag=True,
+              help="Read the password from standard input (one line) instead of making an initial one.")
+@click.option("--index", "index")
+def user_add(username, org_slug, role, full_name, password_stdin, index):
+    """Add a member. Without --password-stdin an initial password is printed once."""
+    password = None
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise click.UsageError("--password-stdin: no password on standard input")
+    members = _members(index)
+    account = _members_call(members.add_user, username, org_slug, role=role, full_name=full_name, password=password)
+    click.echo(f"Added {account.username}: {account.role} of {account.org}")
+    if account.initial_password:
+        _show_initial_password(account)
+
+
+@user.command(name="import")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--index", "index")
+def user_import(csv_file, index):
+    """Add the members of a CSV file: username, full_name, org, role (header line optional).
+
+    Prints `username,initial_password` for each new member, once: hand them out; each must be
+    changed at the first sign-in. Nothing is imported if any line is wrong.
+    """
+    try:
+        text = csv_file.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise click.ClickException(f"{csv_file} is not UTF-8 text; save the CSV as UTF-8") from None
+    members = _members(index)
+    added, existing = _members_call(members.import_csv, text, csv_file.name)
+    for name in existing:
+        click.echo(f"already there, left as it is: {name}", err=True)
+    click.echo(f"{len(added)} member(s) added; initial passwords (shown only now, to be changed at the "
+               "first sign-in):", err=True)
+    click.echo("username,initial_password")
+    for account in added:
+        click.echo(f"{account.username},{account.initial_password}")
+
+
+@user.command(name="set")
+@click.argument("username")
+@click.option("--org", "org_slug", help="Move the member to this organisation.")
+@click.option("--role", type=click.Choice(["member", "editor", "admin"]))
+@click.option("--index", "index")
+def user_set(username, org_slug, role, index):
+    """Change a member's organisation or role (effective at their next request)."""
+    if not org_slug and not role:
+        raise click.UsageError("give --org, --role or both")
+    members = _members(index)
+    if org_slug:
+        _members_call(members.set_org, username, org_slug)
+    if role:
+        _members_call(members.set_role, username, role)
+    click.echo(f"Updated {username}")
+
+
+@user.command(name="token")
+@click.argument("username")
+@click.option("--index", "index")
+def user_token(username, index):
+    """Make a new API token for a member; it is printed once, alone on the last line."""
+    members = _members(index)
+    token = _members_call(members.issue_token, username)
+    click.echo(f"New API token for {username} (send it as 'Authorization: Bearer <token>'; it is not shown again):")
+    click.echo(token)
+
+
+@user.command(name="revoke-tokens")
+@click.argument("username")
+@click.option("--index", "index")
+def user_revoke_tokens(username, index):
+    """Revoke every API token of a member."""
+    members = _members(index)
+    count = _members_call(members.revoke_tokens, username)
+    click.echo(f"Revoked {count} token(s) of {username}")
+
+
 @cli.command(name="eval")
 @click.option("--corpus", required=True, type=click.Path(exists=True, path_type=Path),
               help="BEIR corpus.jsonl, or any folder `sotay ingest` reads (e.g. corpus/library).")

@@ -1,6 +1,6 @@
 """The house's layers run one way (docs/architecture.md):
 
-    sotay (CLI) -> search_api -> index -> ingest -> settings;  tts stands alone
+    sotay (CLI) -> search_api -> (members, index) -> ingest -> settings;  tts stands alone
 
 A module may import its own package, the packages below it and `settings`; nothing imports
 upward, and no package's modules import each other in a circle (not even from inside a function,
@@ -21,8 +21,10 @@ ALLOWED = {
     "ingest": {"settings"},
     "index": {"ingest", "settings"},
     "tts": {"settings"},
-    "search_api": {"index", "ingest", "tts", "settings"},
-    "sotay": {"search_api", "index", "ingest", "tts", "settings"},
+    # Members know organisations and accounts, never the index; the index never knows users.
+    "members": {"ingest", "settings"},
+    "search_api": {"members", "index", "ingest", "tts", "settings"},
+    "sotay": {"search_api", "members", "index", "ingest", "tts", "settings"},
 }
 LAYERS = set(ALLOWED)
 
