@@ -77,18 +77,42 @@ def prepare():
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--index", "index", help="Index folder (default $SOTAY_INDEX or data/index).")
 @click.option("--type", "doc_type", help="Document type for files that do not say (e.g. 'news').")
+@click.option("--visibility", type=click.Choice(["public", "members", "internal"]),
+              help="Who may read documents that do not say (default public).")
+@click.option("--org", "org_slug", help="Organisation (slug) the documents belong to; needed for internal.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def ingest(paths, index, doc_type, as_json):
+def ingest(paths, index, doc_type, visibility, org_slug, as_json):
     """Load files, folders, .zip and .jsonl into the library."""
-    from index.store import LibraryBusy
+    from index.store import AccessDefaults, LibraryBusy
 
     settings = _settings(index)
+    if visibility == "internal" and not org_slug:
+        raise click.UsageError("--visibility internal needs --org SLUG: the organisation the documents are "
+                               "internal to")
+    known: dict[str, bool] = {}
+
+    def org_exists(slug: str) -> bool:
+        if slug not in known:
+            known[slug] = _members(index).org_exists(slug)
+        return known[slug]
+
+    if org_slug and not org_exists(org_slug.strip().lower()):
+        raise click.UsageError(f"--org: no organisation {org_slug!r}; add it first with "
+                               f"`sotay org add {org_slug} --name NAME [--parent SLUG]`")
+
+    def admit(doc_id, meta, existing):
+        org = meta.get("org")
+        if org and not org_exists(org):
+            return f"field 'org': no organisation {org!r}; add it with `sotay org add {org} --name NAME`"
+        return None
+
+    access = AccessDefaults(visibility=visibility, org=org_slug, admit=admit)
     library = _library(settings)
     progress = _Progress(sys.stderr.isatty() and not as_json)
     if not as_json:
         click.echo(f"Đang nạp vào {settings.index_dir} ...", err=True)
     try:
-        report = library.ingest(paths, doc_type=doc_type, progress=progress)
+        report = library.ingest(paths, doc_type=doc_type, progress=progress, access=access)
     except LibraryBusy as exc:
         progress.close()
         raise click.ClickException(str(exc)) from None
