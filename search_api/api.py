@@ -16,6 +16,7 @@ from . import schemas, state
 from .audio import stream_speech
 from .errors import ServiceError
 from .ids import require_valid
+from .viewer import scope
 
 blp = Blueprint("api", __name__, url_prefix="/api", description="Search, read and listen")
 meta_blp = Blueprint("meta", __name__, description="Service health")
@@ -29,11 +30,12 @@ def run_search(args: dict) -> SearchResponse:
     filters = SearchFilters(type=args.get("type"), year_from=args.get("year_from"),
                             year_to=args.get("year_to"), issuer=args.get("issuer"))
     return state.library().search(args["q"], top_k=args["top_k"], mode=args["mode"],
-                                  filters=filters, page=args["page"])
+                                  filters=filters, page=args["page"], scope=scope())
 
 
 def get_document(doc_id: str) -> StoredDocument:
-    doc = state.library().get(require_valid(doc_id))
+    """The document, or 404 when there is none or this viewer may not see it (the same answer)."""
+    doc = state.library().get(require_valid(doc_id), scope())
     if doc is None:
         raise ServiceError(404, "not_found", f"no document with id {doc_id!r}")
     return doc
@@ -82,6 +84,8 @@ def news_json(doc: StoredDocument) -> dict:
 @blp.route("/search")
 @blp.arguments(schemas.SearchArgs, location="query")
 @blp.response(200, schemas.SearchResponseSchema)
+@blp.doc(security=schemas.OPTIONAL_BEARER)
+@blp.alt_response(401, schema=schemas.ErrorSchema, description=schemas.BAD_TOKEN)
 def search(args):
     """Search documents: one result per document, best first, with the matching passage."""
     return jsonify(run_search(args).to_json())
@@ -89,19 +93,23 @@ def search(args):
 
 @blp.route("/documents/<doc_id:doc_id>")
 @blp.response(200, schemas.DocumentSchema)
+@blp.doc(security=schemas.OPTIONAL_BEARER)
+@blp.alt_response(401, schema=schemas.ErrorSchema, description=schemas.BAD_TOKEN)
 def document(doc_id):
     """A document's metadata and full text."""
     return jsonify(document_json(get_document(doc_id)))
 
 
 @blp.route("/documents/<doc_id:doc_id>/file")
+@blp.doc(security=schemas.OPTIONAL_BEARER)
+@blp.alt_response(401, schema=schemas.ErrorSchema, description=schemas.BAD_TOKEN)
 @blp.doc(responses={"200": {"description": "The original file as uploaded, in its own type (application/pdf, "
                                            "DOCX, text/html, text/plain, text/markdown...)",
                             "content": {"*/*": {}}}})
 def document_file(doc_id):
     """The original file (PDF, DOCX, ...) with its Vietnamese file name."""
     get_document(doc_id)
-    found = state.library().original_file(doc_id)
+    found = state.library().original_file(doc_id, scope())
     if found is None:
         raise ServiceError(404, "not_found", f"document {doc_id!r} has no original file")
     path, filename, content_type = found
@@ -114,6 +122,8 @@ def document_file(doc_id):
 
 @blp.route("/documents/<doc_id:doc_id>/audio")
 @blp.arguments(schemas.AudioArgs, location="query")
+@blp.doc(security=schemas.OPTIONAL_BEARER)
+@blp.alt_response(401, schema=schemas.ErrorSchema, description=schemas.BAD_TOKEN)
 @blp.alt_response(503, schema=schemas.ErrorSchema, description=schemas.SPEECH_UNAVAILABLE)
 @blp.doc(responses={"200": {"description": "MP3, streamed while it is synthesized",
                             "content": {"audio/mpeg": {}}}})
@@ -125,13 +135,17 @@ def document_audio(args, doc_id):
 @blp.route("/news")
 @blp.arguments(schemas.NewsArgs, location="query")
 @blp.response(200, schemas.NewsSchema)
+@blp.doc(security=schemas.OPTIONAL_BEARER)
+@blp.alt_response(401, schema=schemas.ErrorSchema, description=schemas.BAD_TOKEN)
 def news(args):
     """News articles, newest first."""
-    return jsonify({"results": [news_json(doc) for doc in state.library().news(args["limit"])]})
+    return jsonify({"results": [news_json(doc) for doc in state.library().news(args["limit"], scope())]})
 
 
 @blp.route("/tts", methods=["POST"])
 @blp.arguments(schemas.TtsBody, location="json")
+@blp.doc(security=schemas.OPTIONAL_BEARER)
+@blp.alt_response(401, schema=schemas.ErrorSchema, description=schemas.BAD_TOKEN)
 @blp.alt_response(503, schema=schemas.ErrorSchema, description=schemas.SPEECH_UNAVAILABLE)
 @blp.doc(responses={"200": {"description": "MP3, streamed", "content": {"audio/mpeg": {}}}})
 def speak(body):
@@ -141,7 +155,9 @@ def speak(body):
 
 @meta_blp.route("/healthz")
 @meta_blp.response(200, schemas.HealthSchema)
+@meta_blp.doc(security=schemas.OPTIONAL_BEARER)
+@meta_blp.alt_response(401, schema=schemas.ErrorSchema, description=schemas.BAD_TOKEN)
 def healthz():
-    """Liveness, index size and the embedding model."""
-    stats = state.library().stats()
+    """Liveness, the size of the library this viewer may see, and the embedding model."""
+    stats = state.library().stats(scope())
     return jsonify({"status": "ok", **stats})

@@ -6,7 +6,7 @@ import re
 from urllib.parse import urlencode
 
 import marshmallow as ma
-from flask import Blueprint, current_app, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 
 from ingest.vntext import fold
 
@@ -14,6 +14,7 @@ from . import state
 from .api import excerpt, get_document, run_search
 from .highlight import mark_spans
 from .schemas import MAX_QUERY, SearchArgs
+from .viewer import scope
 
 bp = Blueprint("pages", __name__)
 
@@ -58,18 +59,8 @@ bp.add_app_template_filter(mark_spans, "mark_spans")
 
 
 def facets() -> dict:
-    """Types and issuers present in the live library, for the filter boxes; computed once per generation."""
-    generation = state.library().generation()
-    extensions = current_app.extensions["sotay"]
-    cached = extensions.get("facets")
-    if cached is None or cached[0] is not generation:
-        metas = [doc.meta for doc in generation.docs.values()]
-        cached = (generation, {
-            "types": sorted({m["type"] for m in metas if m.get("type")}),
-            "issuers": sorted({m["issuer"] for m in metas if m.get("issuer")}),
-        })
-        extensions["facets"] = cached
-    return cached[1]
+    """Types and issuers of the documents this viewer may see, for the filter boxes."""
+    return state.library().facets(scope())
 
 
 def page_url(args: dict, page: int) -> str:
@@ -109,18 +100,19 @@ def document(doc_id):
                   (line.strip() for line in doc.text.splitlines()) if line]
     meta = [(label, vn_date(doc.meta[key]) if key == "date" else type_label(doc.meta[key]))
             for key, label in META_LABELS if doc.meta.get(key)]
-    has_file = state.library().original_file(doc_id) is not None
+    has_file = state.library().original_file(doc_id, scope()) is not None
     return render_template("document.html", doc=doc, paragraphs=paragraphs, meta=meta, has_file=has_file)
 
 
 @bp.route("/news")
 def news():
-    items = [(doc, excerpt(doc.text)) for doc in state.library().news(30)]
+    items = [(doc, excerpt(doc.text)) for doc in state.library().news(30, scope())]
     return render_template("news.html", items=items)
 
 
 @bp.route("/editor")
 def editor():
     settings = state.settings()
+    # Editors' own tokens work whether or not the server has an automation token.
     return render_template("editor.html", enabled=bool(settings.editor_token), types=facets()["types"],
                            max_upload_mb=settings.max_upload_mb)

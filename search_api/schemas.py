@@ -15,6 +15,10 @@ MAX_TTS_TEXT = 20_000
 MAX_NEWS = 100
 TOO_MANY_WRITES = ("too_many_requests: more writes from this address than SOTAY_WRITE_RATE_LIMIT allows; "
                    "retry after the Retry-After seconds")
+# Every route takes a member's token (or none: anonymous, public documents only).
+OPTIONAL_BEARER = [{}, {"bearer": []}]
+BAD_TOKEN = ("unauthorized: an Authorization header that is not 'Bearer <token>', or a token that is unknown or "
+             "revoked (no header at all is an anonymous request)")
 LIBRARY_BUSY = "busy: another ingest is writing to the library; retry after the Retry-After seconds"
 SPEECH_UNAVAILABLE = ("tts_unavailable: the chosen speech engine cannot be reached (gTTS needs the network; "
                       "engine=offline always answers where espeak-ng is installed)")

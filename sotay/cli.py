@@ -12,6 +12,15 @@ from index import MODES as SEARCH_MODES
 from settings import Settings
 
 MODES = click.Choice(SEARCH_MODES)
+# The command line reads the index folder itself, so it could read everything anyway; it shows
+# what an anonymous reader sees unless asked, so a pasted command never leaks internal documents.
+ALL_HELP = "Include members' and internal documents (as an administrator)."
+
+
+def _scope(everything: bool):
+    from index import ANONYMOUS, EVERYTHING
+
+    return EVERYTHING if everything else ANONYMOUS
 
 
 def _settings(index: str | None) -> Settings:
@@ -141,13 +150,14 @@ def ingest(paths, index, doc_type, visibility, org_slug, as_json):
 @click.option("--year-to", type=int)
 @click.option("--issuer")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON: {query, took_ms, results}.")
-def search(query, index, top_k, mode, doc_type, year_from, year_to, issuer, as_json):
-    """Search the library in natural Vietnamese (diacritics optional)."""
+@click.option("--all", "everything", is_flag=True, help=ALL_HELP)
+def search(query, index, top_k, mode, doc_type, year_from, year_to, issuer, as_json, everything):
+    """Search the library in natural Vietnamese (diacritics optional); public documents unless --all."""
     from index.records import SearchFilters
 
     library = _library(_settings(index))
     filters = SearchFilters(type=doc_type, year_from=year_from, year_to=year_to, issuer=issuer)
-    response = library.search(query, top_k=top_k, mode=mode, filters=filters)
+    response = library.search(query, top_k=top_k, mode=mode, filters=filters, scope=_scope(everything))
     if as_json:
         data = response.to_json()
         _dump({k: data[k] for k in ("query", "took_ms", "results")})
@@ -191,13 +201,14 @@ def serve(index, host, port, threads):
               type=click.Choice(tts.ENGINES))
 @click.option("--show-text", is_flag=True, help="Print the normalized text that will be spoken.")
 @click.option("--index", "index")
-def read(doc_id, text, file_, output, engine, show_text, index):
+@click.option("--all", "everything", is_flag=True, help=ALL_HELP)
+def read(doc_id, text, file_, output, engine, show_text, index, everything):
     """Read a document or a text aloud into an MP3 (Vietnamese, offline by default)."""
     given = [x for x in (doc_id, text, file_) if x]
     if len(given) != 1:
         raise click.UsageError("give exactly one of DOC_ID, --text or --file")
     if doc_id:
-        doc = _library(_settings(index)).get(doc_id)
+        doc = _library(_settings(index)).get(doc_id, _scope(everything))
         if doc is None:
             raise click.ClickException(f"no document {doc_id!r} in the library; "
                                        "find ids with `sotay search QUERY`")
