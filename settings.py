@@ -55,6 +55,16 @@ class Settings:
     trusted_proxies: int = field(default_factory=lambda: _env_int("SOTAY_TRUSTED_PROXIES", 0))
     # Members, organisations and tokens; empty means SQLite at <index dir>/members.sqlite3.
     database_url: str = field(default_factory=lambda: os.environ.get("SOTAY_DATABASE_URL", ""))
+    # Signs the pages' session cookies; empty means one generated once and kept in
+    # <index dir>/secret_key (0600), so a restart keeps members signed in.
+    secret_key: str = field(default_factory=lambda: os.environ.get("SOTAY_SECRET_KEY", ""), repr=False)
+    # Failed sign-ins one username, and one client address, may make before a pause.
+    sign_in_account_limit: str = field(default_factory=lambda: os.environ.get("SOTAY_SIGN_IN_ACCOUNT_LIMIT",
+                                                                              "5 per 15 minutes"))
+    sign_in_address_limit: str = field(default_factory=lambda: os.environ.get("SOTAY_SIGN_IN_ADDRESS_LIMIT",
+                                                                              "30 per 15 minutes"))
+    # How long a signed-in session lasts on a phone without signing in again.
+    session_days: int = field(default_factory=lambda: _env_int("SOTAY_SESSION_DAYS", 14))
 
     def __post_init__(self) -> None:
         # Paths are made absolute once, against the directory the command was started in: a

@@ -15,7 +15,7 @@ import settings as _settings  # noqa: F401  (the offline environment, as every p
 from .credentials import password_problem
 from .db import DatabaseError
 from .models import ROLES
-from .service import Members, MembersError, NewAccount, Viewer
+from .service import Members, MembersError, NewAccount, Viewer, WrongPassword
 
 _open: dict[str, Members] = {}
 _lock = threading.Lock()
@@ -31,4 +31,4 @@ def open_members(settings: _settings.Settings) -> Members:
 
 
 __all__ = ["ROLES", "DatabaseError", "Members", "MembersError", "NewAccount", "Viewer", "open_members",
-           "password_problem"]
+           "WrongPassword", "password_problem"]

@@ -28,6 +28,10 @@ class MembersError(ValueError):
     """Bad input for an account or organisation; the message names the field and what to do."""
 
 
+class WrongPassword(MembersError):
+    """The current password given to prove who is changing it was not theirs."""
+
+
 @dataclass(frozen=True)
 class Viewer:
     """A signed-in member as the web service needs them, read fresh from the database."""
@@ -321,11 +325,18 @@ class Members:
         with self.session() as session, session.begin():
             member = session.scalar(select(Member).where(Member.username == username))
             if member is None or not credentials.verify_password(self.hasher, member.password_hash, current):
-                raise MembersError("Mật khẩu hiện tại không đúng.")
+                raise WrongPassword("Mật khẩu hiện tại không đúng.")
             member.password_hash = self.hasher.hash(new)
             member.must_change_password = False
             member.session_epoch += 1
             return self._viewer(session, member)
+
+    def end_sessions(self, member_id: int) -> None:
+        """Sign a member out everywhere: every signed session made so far stops working."""
+        with self.session() as session, session.begin():
+            member = session.get(Member, member_id)
+            if member is not None:
+                member.session_epoch += 1
 
     def _viewer(self, session: Session, member: Member) -> Viewer:
         org = member.org

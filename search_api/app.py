@@ -11,6 +11,7 @@ from .errors import register_error_handlers
 from .ids import DocIdConverter
 from .limits import install_limits
 from .schemas import ErrorSchema
+from .sessions import install_sessions
 
 MB = 1024 * 1024
 
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None, library: Library | None = None)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.register_converter(DocIdConverter, lambda _: {"type": "string", "example": "van-ban/qd-27-2021"})
 
+    from .accounts import bp as accounts_bp
     from .api import blp as api_blp
     from .api import meta_blp
     from .editor import blp as editor_blp
@@ -67,7 +69,9 @@ def create_app(settings: Settings | None = None, library: Library | None = None)
     api.register_blueprint(editor_blp)
     api.register_blueprint(meta_blp)
     app.register_blueprint(pages_bp)
+    app.register_blueprint(accounts_bp)
     register_error_handlers(app)
+    install_sessions(app, settings)
     install_limits(app, settings)
 
     @app.after_request

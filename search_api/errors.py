@@ -74,6 +74,8 @@ def respond(status: int, code: str, message: str, headers: dict | None = None, f
 
 
 def _http_error(error: HTTPException):
+    if error.response is not None:  # already answered in full (the sign-in form's lockout page)
+        return error.response
     status = error.code or 500
     code = CODES.get(status, (error.name or "error").lower().replace(" ", "_"))
     data = getattr(error, "data", None) or {}

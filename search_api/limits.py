@@ -1,4 +1,5 @@
-"""What one client may ask of the service: how large a request body, how many writes a minute.
+"""What one client may ask of the service: how large a request body, how many writes a minute,
+how many wrong passwords.
 
 Writes (uploads and deletes) are rate-limited per client address with Flask-Limiter, counted
 whether or not the editor token was right, so a guessed or stolen token cannot flood the single
@@ -21,6 +22,8 @@ MB = 1024 * 1024
 SMALL_BODY = 1 * MB
 UPLOADS = {"editor.upload"}
 WRITES = ("editor.upload", "editor.delete")
+# Forms that check a password: failed attempts count per username and per client address.
+PASSWORD_FORMS = ("accounts.sign_in", "accounts.change_password")
 
 
 def install_limits(app: Flask, settings: Settings) -> Limiter:
@@ -36,6 +39,18 @@ def install_limits(app: Flask, settings: Settings) -> Limiter:
     writes = limiter.shared_limit(settings.write_rate_limit, scope="writes")
     for endpoint in WRITES:
         app.view_functions[endpoint] = writes(app.view_functions[endpoint])
+
+    from .accounts import attempt_account, failed, locked_out
+
+    # Only failures are counted, so a member who signs in right is never locked out by their own
+    # successes; the per-address budget is larger, as one office's members may share an address.
+    per_account = limiter.shared_limit(settings.sign_in_account_limit, scope="sign-in-account",
+                                       key_func=attempt_account, methods=["POST"], deduct_when=failed,
+                                       on_breach=locked_out)
+    per_address = limiter.shared_limit(settings.sign_in_address_limit, scope="sign-in-address",
+                                       methods=["POST"], deduct_when=failed, on_breach=locked_out)
+    for endpoint in PASSWORD_FORMS:
+        app.view_functions[endpoint] = per_address(per_account(app.view_functions[endpoint]))
 
     @app.before_request
     def _bound_the_body() -> None:

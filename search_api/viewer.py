@@ -33,6 +33,8 @@ class Requester:
 
     member: Viewer | None = None
     automation: bool = False
+    # Signed in on the pages (a session cookie) rather than by a bearer token.
+    via_session: bool = False
 
     @property
     def signed_in(self) -> bool:
@@ -100,7 +102,7 @@ def _resolve() -> Requester:
         if member is None:
             session.pop(SESSION_KEY, None)  # the password changed or the account is gone
             return NOBODY
-        return Requester(member=member)
+        return Requester(member=member, via_session=True)
     return NOBODY
 
 
@@ -113,3 +115,20 @@ def requester() -> Requester:
 
 def scope() -> Scope:
     return requester().scope
+
+
+def session_member() -> Viewer | None:
+    """The member signed in on the pages by a session cookie, or None (anonymous or a bearer token)."""
+    try:
+        who = requester()
+    except ServiceError:
+        return None
+    return who.member if who.via_session else None
+
+
+def start_session(member: Viewer) -> None:
+    """Sign `member` in on this browser: a fresh session (nothing from before it survives)."""
+    session.clear()
+    session.permanent = True
+    session[SESSION_KEY] = {"id": member.member_id, "epoch": member.session_epoch}
+    g.requester = Requester(member=member, via_session=True)
