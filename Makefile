@@ -39,9 +39,12 @@ system-deps:
 model: setup
 	$(SOTAY) prepare
 
+# The demo organisations, accounts (known passwords, listed in the README: demo only) and a few
+# internal documents; idempotent, so every `make run` has them.
 index: model
 	@if [ -f $(INDEX)/CURRENT ]; then echo "Using the existing index in $(INDEX)"; \
 	else $(SOTAY) ingest corpus/library --index $(INDEX); fi
+	$(SOTAY) demo --index $(INDEX) --documents corpus/demo
 
 run: index
 	$(SOTAY) serve --index $(INDEX) --host $(HOST) --port $(PORT)

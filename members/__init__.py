@@ -14,6 +14,7 @@ import settings as _settings  # noqa: F401  (the offline environment, as every p
 
 from .credentials import password_problem
 from .db import DatabaseError
+from .demo import DEMO_PASSWORD, create_demo
 from .models import ROLES
 from .service import Members, MembersError, NewAccount, Viewer, WrongPassword
 
@@ -30,5 +31,5 @@ def open_members(settings: _settings.Settings) -> Members:
         return _open[url]
 
 
-__all__ = ["ROLES", "DatabaseError", "Members", "MembersError", "NewAccount", "Viewer", "open_members",
-           "WrongPassword", "password_problem"]
+__all__ = ["DEMO_PASSWORD", "ROLES", "DatabaseError", "Members", "MembersError", "NewAccount", "Viewer",
+           "WrongPassword", "create_demo", "open_members", "password_problem"]

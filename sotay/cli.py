@@ -362,6 +362,34 @@ def user_revoke_tokens(username, index):
     click.echo(f"Revoked {count} token(s) of {username}")
 
 
+@cli.command()
+@click.option("--index", "index")
+@click.option("--documents", type=click.Path(exists=True, file_okay=False, path_type=Path), default=Path("corpus/demo"),
+              show_default=True, help="Folder of demo documents (.txt with FILE.meta.json sidecars).")
+def demo(index, documents):
+    """DEMO ONLY: demo organisations, accounts with known passwords, and internal documents."""
+    from index.store import AccessDefaults, LibraryBusy
+    from members import create_demo
+
+    members = _members(index)
+    created, accounts = _members_call(create_demo, members)
+    for slug in created:
+        click.echo(f"  org added  {slug}")
+    files = sorted(documents.glob("*.txt"))
+    try:
+        report = _library(_settings(index)).ingest(files, access=AccessDefaults())
+    except LibraryBusy as exc:
+        raise click.ClickException(str(exc)) from None
+    for failure in report.failed:
+        click.echo(f"  FAILED    {failure.path}: {failure.reason}")
+    click.echo(f"Demo documents: {report.summary()}")
+    click.echo("DEMO ACCOUNTS (demo only: these passwords are public; never use them on a real library):")
+    for account in accounts:
+        password = account.password or "(already there; password unchanged)"
+        click.echo(f"  {account.username:14} {account.role:7} {account.org:26} {password}")
+    sys.exit(report.exit_code)
+
+
 @cli.command(name="eval")
 @click.option("--corpus", required=True, type=click.Path(exists=True, path_type=Path),
               help="BEIR corpus.jsonl, or any folder `sotay ingest` reads (e.g. corpus/library).")
