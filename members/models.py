@@ -1,4 +1,4 @@
-"""The members' tables (SQLAlchemy 2): organisations in a tree, members, API tokens.
+"""The members' tables (SQLAlchemy 2): organisations in a tree, members, API tokens, bookmarks.
 
 The schema itself is created and changed only by the Alembic migrations in `migrations/`; these
 classes describe it for queries, and a test checks that the two agree.
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String
+from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 ROLES = ("member", "editor", "admin")
@@ -67,3 +67,16 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     member: Mapped[Member] = relationship()
+
+
+class Bookmark(Base):
+    """A document a member keeps to read or listen to later ("xem sau"). Only its id: whether the
+    member may still see it is the index's answer at each request, never stored here."""
+
+    __tablename__ = "bookmarks"
+    __table_args__ = (UniqueConstraint("member_id", "doc_id", name="uq_bookmarks_member_doc"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    doc_id: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -9,6 +9,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import delete, literal, select
 from sqlalchemy.orm import Session
@@ -17,7 +18,7 @@ from ingest.visibility import is_slug
 
 from . import credentials
 from .db import sessions
-from .models import ROLES, ApiToken, Member, Organisation
+from .models import ROLES, ApiToken, Bookmark, Member, Organisation, utcnow
 
 USERNAME = re.compile(r"[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?")
 MAX_NAME = 200
@@ -330,6 +331,31 @@ class Members:
             member.must_change_password = False
             member.session_epoch += 1
             return self._viewer(session, member)
+
+    # -- bookmarks -------------------------------------------------------------------------------
+
+    def add_bookmark(self, member_id: int, doc_id: str) -> None:
+        """Keep `doc_id` on the member's list (already there: moved to the top)."""
+        with self.session() as session, session.begin():
+            mark = session.scalar(select(Bookmark).where(Bookmark.member_id == member_id, Bookmark.doc_id == doc_id))
+            if mark is None:
+                session.add(Bookmark(member_id=member_id, doc_id=doc_id))
+            else:
+                mark.created_at = utcnow()
+
+    def remove_bookmark(self, member_id: int, doc_id: str) -> bool:
+        with self.session() as session, session.begin():
+            result = session.execute(delete(Bookmark).where(Bookmark.member_id == member_id,
+                                                            Bookmark.doc_id == doc_id))
+            return bool(getattr(result, "rowcount", 0))
+
+    def bookmarks(self, member_id: int) -> list[tuple[str, datetime]]:
+        """(doc_id, when) of the member's bookmarks, newest first; the caller drops what they may
+        no longer see."""
+        with self.session() as session:
+            rows = session.execute(select(Bookmark.doc_id, Bookmark.created_at).where(Bookmark.member_id == member_id)
+                                   .order_by(Bookmark.created_at.desc(), Bookmark.id.desc()))
+            return [(row.doc_id, row.created_at) for row in rows]
 
     def end_sessions(self, member_id: int) -> None:
         """Sign a member out everywhere: every signed session made so far stops working."""

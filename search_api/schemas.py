@@ -153,3 +153,22 @@ class HealthSchema(ma.Schema):
     chunks = fields.Integer()
     generation = fields.String(metadata={"description": "The live generation of the index"})
     model = fields.String()
+
+
+class BookmarkBody(ma.Schema):
+    doc_id = fields.String(required=True, validate=validate.Length(min=1, max=300),
+                           metadata={"example": "van-ban/qd-27-2021"})
+
+
+class BookmarkSchema(ma.Schema):
+    doc_id = fields.String()
+    title = fields.String()
+    meta = fields.Dict()
+    created_at = fields.String(metadata={"description": "When it was bookmarked (ISO 8601)"})
+    url = fields.String()
+    audio_url = fields.String()
+
+
+class BookmarksSchema(ma.Schema):
+    results = fields.List(fields.Nested(BookmarkSchema), metadata={"description": "Newest first; only documents "
+                                                                                 "the member may still see"})

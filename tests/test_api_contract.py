@@ -16,6 +16,7 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error, positive_data_acceptance
 
+from members import open_members
 from search_api import create_app
 from tests.helpers_api import EDITOR_TOKEN, Server, build_library, make_settings
 
@@ -28,6 +29,8 @@ SPEECH = {"/api/documents/{doc_id}/audio", "/api/tts"}
 # below, with the documented exception.
 EXCLUDED = [positive_data_acceptance, not_a_server_error]
 HEADERS = {"Authorization": f"Bearer {EDITOR_TOKEN}"}
+# Bookmarks belong to a member (the automation token has none): those operations run as one.
+MEMBER_HEADERS: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +39,10 @@ def server(tmp_path_factory, fake_embedder, sotay_home):
     settings = make_settings(tmp_path_factory.mktemp("contract") / "index", sotay_home,
                              write_rate_limit="1000 per minute")
     app = create_app(settings, build_library(settings, fake_embedder))
+    members = open_members(settings)
+    members.add_org("chi-bo", "Chi bộ")
+    members.add_user("hop-dong", "chi-bo", password="mat-khau-hop-dong")
+    MEMBER_HEADERS["Authorization"] = f"Bearer {members.issue_token('hop-dong')}"
     with Server(app) as running:
         yield running
 
@@ -47,7 +54,8 @@ def operations(server):
 
 
 def check(case) -> None:
-    response = case.call(headers=HEADERS, timeout=30)
+    headers = MEMBER_HEADERS if case.operation.path.startswith("/api/bookmarks") else HEADERS
+    response = case.call(headers=headers, timeout=30)
     case.validate_response(response, excluded_checks=EXCLUDED)
     if response.status_code >= 500:
         code = response.json()["error"]["code"]
@@ -59,7 +67,8 @@ def test_the_document_lists_every_operation(operations):
     assert set(operations) == {
         "GET /api/search", "GET /api/documents/{doc_id}", "GET /api/documents/{doc_id}/file",
         "GET /api/documents/{doc_id}/audio", "GET /api/news", "POST /api/tts", "POST /api/documents",
-        "DELETE /api/documents/{doc_id}", "GET /healthz",
+        "DELETE /api/documents/{doc_id}", "GET /healthz", "GET /api/bookmarks", "POST /api/bookmarks",
+        "DELETE /api/bookmarks/{doc_id}",
     }
 
 

@@ -204,3 +204,39 @@ def test_the_command_line_reads_as_anonymous_unless_told(world, monkeypatch, fla
     assert (SECRET_WORD in read.stdout) is sees
     if not sees:
         assert f"no document {INTERNAL!r}" in read.stderr
+
+
+def test_bookmarks_api(viewer, world):
+    name, sees, client, headers = viewer
+    _, _, members = world
+    added = client.post("/api/bookmarks", json={"doc_id": INTERNAL}, headers=headers)
+    listed = client.get("/api/bookmarks", headers=headers)
+    removed = client.delete(f"/api/bookmarks/{INTERNAL}", headers=headers)
+    if name == "anonymous":
+        assert (added.status_code, listed.status_code, removed.status_code) == (401, 401, 401)
+        return
+    if name == "automation token":
+        assert (added.status_code, listed.status_code, removed.status_code) == (403, 403, 403)
+        return
+    assert added.status_code == (201 if sees else 404), name
+    assert (INTERNAL in [b["doc_id"] for b in listed.get_json()["results"]]) is sees, name
+    assert SECRET_WORD not in listed.get_data(as_text=True) or sees
+    assert removed.status_code == (204 if sees else 404), name
+    assert client.get("/api/bookmarks", headers=headers).get_json()["results"] == []
+    # A public document is bookmarked by anyone signed in; one that does not exist is 404 as well.
+    assert client.post("/api/bookmarks", json={"doc_id": "qd-sinh-hoat-chi-bo"}, headers=headers).status_code == 201
+    assert client.post("/api/bookmarks", json={"doc_id": "khong-co"}, headers=headers).status_code == 404
+    assert client.delete("/api/bookmarks/qd-sinh-hoat-chi-bo", headers=headers).status_code == 204
+
+
+def test_a_bookmark_the_member_can_no_longer_see_disappears(world):
+    app, _, members = world
+    client = app.test_client()
+    members.add_user("tam", "phuong-hl")
+    token = {"Authorization": f"Bearer {members.issue_token('tam')}"}
+    assert client.post("/api/bookmarks", json={"doc_id": INTERNAL}, headers=token).status_code == 201
+    members.set_org("tam", "quan-bd")
+    assert client.get("/api/bookmarks", headers=token).get_json()["results"] == []
+    assert client.delete(f"/api/bookmarks/{INTERNAL}", headers=token).status_code == 404
+    members.set_org("tam", "phuong-hl")
+    assert [b["doc_id"] for b in client.get("/api/bookmarks", headers=token).get_json()["results"]] == [INTERNAL]
