@@ -21,6 +21,7 @@ A number alone ("số 27") gives no key: without its type it matches too many do
 """
 from __future__ import annotations
 
+import bisect
 import re
 
 from .doctypes import DOCUMENT_TYPES, TYPE_OF_CODE
@@ -64,17 +65,44 @@ def number_keys(text: str) -> set[str]:
     return keys
 
 
+class _Taken:
+    """Character ranges already read as part of a number: `covers(i)` in O(log n), where a scan of
+    every range made a text of many numbers (a hostile file, or a long table) quadratic."""
+
+    def __init__(self, ranges: list[tuple[int, int]]):
+        merged: list[list[int]] = []
+        for start, end in sorted(ranges):
+            if merged and start <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], end)
+            else:
+                merged.append([start, end])
+        self.starts = [start for start, _ in merged]
+        self.ends = [end for _, end in merged]
+
+    def covers(self, i: int) -> bool:
+        k = bisect.bisect_right(self.starts, i) - 1
+        return k >= 0 and i < self.ends[k]
+
+
+_KNOWN_CODES = {fold(c).upper() for c in TYPE_OF_CODE} | {"TTG", "TT"}
+
+
 def _parse_numbers(text: str) -> list[dict]:
     # Some fonts and OCR give the Icelandic eth (Ð, U+00D0) for the Vietnamese Đ (U+0110).
     text = nfc(text).replace("\u00d0", "Đ").replace("\u00f0", "đ")
     found = []
-    taken: list[range] = []
+    taken: list[tuple[int, int]] = []
+    state_taken = _Taken([])
     for pattern, style in ((STATE_NUMBER, "state"), (PARTY_NUMBER, "party")):
+        if style == "party":
+            # A party number never starts inside an earlier one of its own (finditer does not
+            # overlap): only the state numbers can have taken its place.
+            state_taken = _Taken(taken)
         for m in pattern.finditer(text):
-            if any(m.start() in r for r in taken):
+            if state_taken.covers(m.start()):
                 continue
             type_code = _spell_code(m.group("type"))
-            if fold(type_code).upper() not in {fold(c).upper() for c in TYPE_OF_CODE} | {"TTG", "TT"} \
+            if fold(type_code).upper() not in _KNOWN_CODES \
                     and style == "party" and not _looks_like_code(m.group("type")):
                 continue
             issuer = "-".join(_spell_code(part) for part in re.split(r"\s*-\s*", m.group("issuer")))
@@ -86,10 +114,11 @@ def _parse_numbers(text: str) -> list[dict]:
                 display = f"{num}-{type_code}/{issuer}"
             keys = {f"{int(num)}-{_key(type_code)}/{_key(issuer)}"} | _type_keys(type_code, num, year)
             found.append({"start": m.start(), "display": display, "keys": keys})
-            taken.append(range(m.start(), m.end()))
+            taken.append((m.start(), m.end()))
     folded = fold(text).lower()
+    all_taken = _Taken(taken)
     for m in _TYPE_AND_NUMBER.finditer(folded):
-        if any(m.start() in r or m.start("num") in r for r in taken):
+        if all_taken.covers(m.start()) or all_taken.covers(m.start("num")):
             continue
         word = m.group("type")
         codes = _codes_of_word(word)
