@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import re
+import zlib
 from collections import Counter
 
 from .errors import ReadError
@@ -45,7 +46,7 @@ def _strip_running_lines(pages: list[list[str]]) -> list[list[str]]:
 
 def read_pdf(data: bytes) -> str:
     from pypdf import PdfReader
-    from pypdf.errors import FileNotDecryptedError, PdfReadError
+    from pypdf.errors import DependencyError, FileNotDecryptedError, PyPdfError
 
     try:
         reader = PdfReader(io.BytesIO(data))
@@ -54,14 +55,17 @@ def read_pdf(data: bytes) -> str:
             try:
                 if not reader.decrypt(""):
                     raise FileNotDecryptedError("password required")
-            except (FileNotDecryptedError, NotImplementedError) as exc:
+            except (FileNotDecryptedError, NotImplementedError, DependencyError) as exc:
                 raise ReadError(
                     "encrypted PDF (password-protected): save an unprotected copy and upload again"
                 ) from exc
         pages = [(page.extract_text() or "") for page in reader.pages]
     except ReadError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, AssertionError, OSError) as exc:
+    # PyPdfError is the base of pypdf's own errors (PdfReadError, LimitReachedError, ParseError...);
+    # the others come from its parsing of damaged files (tests/test_fuzz_readers.py).
+    except (PyPdfError, ValueError, KeyError, TypeError, AssertionError, OSError, zlib.error,
+            NotImplementedError) as exc:
         raise ReadError(f"corrupt or unreadable PDF ({exc.__class__.__name__}: {exc})") from exc
     if not pages:
         raise ReadError("PDF has no pages")
