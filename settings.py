@@ -33,6 +33,16 @@ def _env_int(name: str, default: int) -> int:
         raise ValueError(f"environment variable {name}={raw!r} must be an integer") from None
 
 
+def _env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ValueError(f"environment variable {name}={raw!r} must be a number") from None
+
+
 def _default_home() -> Path:
     return Path(os.environ.get("SOTAY_HOME", str(Path.home() / ".cache" / "sotay")))
 
@@ -49,6 +59,15 @@ class Settings:
     threads: int = field(default_factory=lambda: _env_int("SOTAY_THREADS", min(2, os.cpu_count() or 1)))
     max_file_mb: int = field(default_factory=lambda: _env_int("SOTAY_MAX_FILE_MB", 50))
     max_upload_mb: int = field(default_factory=lambda: _env_int("SOTAY_MAX_UPLOAD_MB", 200))
+    # What one document may cost (ingest/limits.py): its text and passages, and a zip member's
+    # compression ratio. A text over ~700 pages, or a member that expands over 100 times, is
+    # refused with a reason, never cut.
+    max_text_chars: int = field(default_factory=lambda: _env_int("SOTAY_MAX_TEXT_CHARS", 2_000_000))
+    max_passages: int = field(default_factory=lambda: _env_int("SOTAY_MAX_PASSAGES", 10_000))
+    max_zip_ratio: int = field(default_factory=lambda: _env_int("SOTAY_MAX_ZIP_RATIO", 100))
+    # Each file's reader runs in a worker process under this deadline and address-space bound.
+    reader_timeout_s: float = field(default_factory=lambda: _env_float("SOTAY_READER_TIMEOUT_S", 120.0))
+    reader_memory_mb: int = field(default_factory=lambda: _env_int("SOTAY_READER_MEMORY_MB", 2048))
     # Uploads and deletes one client address may send, in Flask-Limiter's notation.
     write_rate_limit: str = field(default_factory=lambda: os.environ.get("SOTAY_WRITE_RATE_LIMIT", "30 per minute"))
     # How many reverse proxies stand in front of `sotay serve`; 0 believes no X-Forwarded-For.
@@ -84,3 +103,7 @@ class Settings:
     @property
     def max_file_bytes(self) -> int:
         return self.max_file_mb * 1024 * 1024
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return self.max_upload_mb * 1024 * 1024

@@ -1,20 +1,28 @@
 """From what an editor hands us (files, folders, zips, JSONL bundles) to source documents.
 
 Every input yields either `SourceDocument`s or an `IngestFailure` naming the file and the reason;
-one bad file never stops a bulk load.
+one bad file never stops a bulk load. What one input may cost is bounded (`ingest.limits.Limits`):
+a zip's expanded size and compression ratios are checked before anything is extracted, a
+document's text has a length limit, and each file's reader runs in a worker process under a
+deadline and a memory bound (`ingest.isolation`).
 """
 from __future__ import annotations
 
+import io
 import json
 import mimetypes
 import re
+import struct
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 from .errors import IngestFailure, ReadError
+from .isolation import BoundedWorker, WorkerError
+from .limits import MB, RATIO_FLOOR_BYTES, Limits, check_text_size
 from .pdf import read_pdf
 from .plaintext import decode_text, strip_markdown
 from .webpage import read_html
@@ -22,6 +30,7 @@ from .word import read_docx
 
 SUPPORTED = {".pdf", ".docx", ".html", ".htm", ".txt", ".md", ".jsonl", ".zip"}
 SIDECAR_SUFFIX = ".meta.json"
+SIDECAR_MAX_BYTES = 64 * 1024
 # Fields an editor may set in JSONL lines, sidecars or Markdown front matter.
 META_FIELDS = {"type", "number", "date", "issuer", "title", "source", "author", "url", "topic",
                "visibility", "org"}
@@ -100,8 +109,9 @@ def _front_matter(text: str) -> tuple[str, dict]:
     return text[match.end():], meta
 
 
-def read_file_bytes(data: bytes, name: str) -> tuple[str, dict, list[str]]:
-    """Text, self-described metadata and notes of one file's bytes; raises ReadError."""
+def read_file_bytes(data: bytes, name: str, limits: Limits | None = None) -> tuple[str, dict, list[str]]:
+    """Text, self-described metadata and notes of one file's bytes; raises ReadError. With
+    `limits`, a text file over the text limit is refused before it is cleaned any further."""
     suffix = Path(name).suffix.lower()
     if not data.strip():
         raise ReadError("empty file")
@@ -115,6 +125,8 @@ def read_file_bytes(data: bytes, name: str) -> tuple[str, dict, list[str]]:
         text, found = read_html(data)
     elif suffix in (".txt", ".md"):
         text, encoding = decode_text(data)
+        if limits is not None:
+            check_text_size(text, limits)
         if encoding not in ("utf-8",):
             notes.append(f"decoded as {encoding}")
         if suffix == ".md":
@@ -129,15 +141,146 @@ def read_file_bytes(data: bytes, name: str) -> tuple[str, dict, list[str]]:
     return text, found, notes
 
 
-def read_jsonl(data: bytes, origin: str) -> Iterator[SourceDocument | IngestFailure]:
-    """One document per line: {"_id", "title"?, "text", ...meta}."""
+# What a reader failing in a way it was not written for says; never expected (the fuzz test
+# looks for it), but one such file must not stop the load either.
+UNEXPECTED = "failed unexpectedly"
+
+
+def _format_name(name: str) -> str:
+    return Path(name).suffix.lstrip(".").upper() or "file"
+
+
+def read_guarded(data: bytes, name: str, limits: Limits) -> tuple:
+    """`read_file_bytes` within the text limit, as ("ok", text, found, notes) or ("error", reason).
+
+    What runs in the reader worker (ingest.isolation): it answers, it never raises, except
+    MemoryError, which the worker reports as such.
+    """
     try:
-        content, _ = decode_text(data)
+        text, found, notes = read_file_bytes(data, name, limits)
+        check_text_size(text, limits)
+        return "ok", text, found, notes
     except ReadError as exc:
-        yield IngestFailure(origin, str(exc))
+        return "error", str(exc)
+    except MemoryError:
+        raise
+    except RecursionError:
+        return "error", f"the {_format_name(name)} file is nested too deeply to read: it is damaged or crafted"
+    except Exception as exc:
+        return "error", (f"the {_format_name(name)} reader {UNEXPECTED} ({exc.__class__.__name__}: {exc}): the "
+                         "file may be damaged; open it, save it again and upload it again")
+
+
+def read_in_worker(data: bytes, name: str, limits: dict) -> list:
+    """`read_guarded` as the reader worker calls it: JSON in, JSON out (ingest.isolation)."""
+    return list(read_guarded(data, name, Limits(**limits)))
+
+
+class _Reader:
+    """Reads one file's bytes with `read_guarded`: in a reader worker, started on first use and
+    kept for every file after, or (limits.isolate False) in this process."""
+
+    # What the worker runs, by name (a test puts a misbehaving reader in its place).
+    function = "ingest.sources:read_in_worker"
+
+    def __init__(self, limits: Limits):
+        self.limits = limits
+        self._worker: BoundedWorker | None = None
+
+    def read(self, data: bytes, name: str) -> tuple[str, dict, list[str]]:
+        limits = self.limits
+        if not limits.isolate:
+            answer = read_guarded(data, name, limits)
+        else:
+            if self._worker is None:
+                self._worker = BoundedWorker(limits.reader_seconds, limits.reader_memory_mb)
+            try:
+                answer = self._worker.call(self.function, data, name, asdict(limits))
+            except WorkerError as exc:
+                raise ReadError(_worker_reason(exc, name)) from None
+        if answer[0] != "ok":
+            raise ReadError(answer[1])
+        return answer[1], answer[2], answer[3]
+
+    def close(self) -> None:
+        if self._worker is not None:
+            self._worker.close()
+            self._worker = None
+
+
+def _worker_reason(exc: WorkerError, name: str) -> str:
+    what = f"reading this {_format_name(name)} file"
+    if exc.kind == "timeout":
+        return (f"{what} {exc}, the limit for one file (SOTAY_READER_TIMEOUT_S): the file may be damaged or "
+                "crafted; open it, save it again and upload it again, or raise SOTAY_READER_TIMEOUT_S")
+    if exc.kind == "memory":
+        return (f"{what} {exc}, the limit for one file (SOTAY_READER_MEMORY_MB): the file may be damaged or "
+                "crafted; open it, save it again and upload it again, or raise SOTAY_READER_MEMORY_MB")
+    return f"the {_format_name(name)} reader {exc}: the file may be damaged; open it, save it again and upload it again"
+
+
+def _jsonl_lines(data: bytes, origin: str) -> Iterator[tuple[int, str] | IngestFailure]:
+    """(line number, text) of each line of a JSONL file, and a failure for each line that is not
+    UTF-8: one bad line costs that line, not the file.
+
+    JSON is UTF-8 (RFC 8259). A whole file in UTF-16 (with its byte-order mark) or in Windows-1258
+    (no line of it UTF-8 beyond plain ASCII) is still read whole, as plain text files are.
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            content, _ = decode_text(data)
+        except (ReadError, UnicodeDecodeError) as exc:
+            yield IngestFailure(origin, f"not valid UTF-16 text ({exc}): save the file as UTF-8 and upload again")
+            return
+        yield from enumerate(content.split("\n"), start=1)
         return
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        content = data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        yield from enumerate(content.split("\n"), start=1)
+        return
+    lines: list[tuple[int, str | UnicodeDecodeError]] = []
+    utf8_beyond_ascii = False
+    for number, raw in enumerate(data.split(b"\n"), start=1):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            lines.append((number, exc))
+            continue
+        utf8_beyond_ascii = utf8_beyond_ascii or not line.isascii()
+        lines.append((number, line))
+    if not utf8_beyond_ascii:
+        try:
+            content, encoding = decode_text(data)
+        except ReadError:
+            pass
+        else:
+            if encoding == "windows-1258":
+                yield from enumerate(content.split("\n"), start=1)
+                return
+    for number, item in lines:
+        if isinstance(item, UnicodeDecodeError):
+            byte = item.object[item.start]
+            yield IngestFailure(f"{origin}:{number}", (
+                f"this line is not UTF-8 (byte 0x{byte:02x} at column {item.start + 1}); the other lines were "
+                "read: save the file as UTF-8 and upload this line again"))
+        else:
+            yield number, item
+
+
+def read_jsonl(data: bytes, origin: str, limits: Limits | None = None) -> Iterator[SourceDocument | IngestFailure]:
+    """One document per line: {"_id", "title"?, "text", ...meta}; each line succeeds or fails alone."""
+    limits = limits or Limits()
     seen: set[str] = set()
-    for number, line in enumerate(content.splitlines(), start=1):
+    for item in _jsonl_lines(data, origin):
+        if isinstance(item, IngestFailure):
+            yield item
+            continue
+        number, line = item
         where = f"{origin}:{number}"
         if not line.strip():
             continue
@@ -145,6 +288,12 @@ def read_jsonl(data: bytes, origin: str) -> Iterator[SourceDocument | IngestFail
             record = json.loads(line)
         except json.JSONDecodeError as exc:
             yield IngestFailure(where, f"invalid JSON ({exc.msg} at column {exc.colno})")
+            continue
+        except RecursionError:
+            yield IngestFailure(where, "invalid JSON (nested too deeply)")
+            continue
+        except ValueError as exc:  # a number of more than 4,300 digits
+            yield IngestFailure(where, f"invalid JSON ({exc})")
             continue
         if not isinstance(record, dict):
             yield IngestFailure(where, "each line must be a JSON object with \"_id\" and \"text\"")
@@ -155,6 +304,11 @@ def read_jsonl(data: bytes, origin: str) -> Iterator[SourceDocument | IngestFail
             continue
         if not isinstance(text, str) or not text.strip():
             yield IngestFailure(where, f"document {raw_id!r} has no \"text\"")
+            continue
+        try:
+            check_text_size(text, limits)
+        except ReadError as exc:
+            yield IngestFailure(where, str(exc))
             continue
         doc_id = make_doc_id(str(raw_id))
         if not doc_id:
@@ -172,24 +326,24 @@ def read_jsonl(data: bytes, origin: str) -> Iterator[SourceDocument | IngestFail
         yield SourceDocument(doc_id=doc_id, text=text, meta=meta, origin=where, format="jsonl")
 
 
-def _from_bytes(data: bytes, relative: str, origin: str, sidecar: dict | None,
-                doc_type: str | None, max_bytes: int) -> Iterator[SourceDocument | IngestFailure]:
+def _from_bytes(data: bytes, relative: str, origin: str, sidecar: dict | None, doc_type: str | None,
+                reader: _Reader, max_bytes: int) -> Iterator[SourceDocument | IngestFailure]:
     suffix = PurePosixPath(relative).suffix.lower()
     if len(data) > max_bytes:
         yield IngestFailure(origin, f"file is {len(data) / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB "
                                     "limit: split it or raise SOTAY_MAX_FILE_MB")
         return
     if suffix == ".jsonl":
-        for item in read_jsonl(data, origin):
+        for item in read_jsonl(data, origin, reader.limits):
             if isinstance(item, SourceDocument) and doc_type and "type" not in item.meta:
                 item.meta["type"] = doc_type
             yield item
         return
     if suffix == ".zip":
-        yield from read_zip(data, origin, doc_type, max_bytes)
+        yield from read_zip(data, origin, doc_type, reader)
         return
     try:
-        text, found, notes = read_file_bytes(data, relative)
+        text, found, notes = reader.read(data, relative)
         meta = dict(sidecar or {})
         if doc_type and "type" not in meta:
             meta["type"] = doc_type
@@ -217,23 +371,37 @@ def _load_sidecar(path: Path) -> dict:
     sidecar = path.with_name(path.name + SIDECAR_SUFFIX)
     if not sidecar.exists():
         return {}
+    if sidecar.stat().st_size > SIDECAR_MAX_BYTES:
+        raise ReadError(f"sidecar {sidecar.name} is over {SIDECAR_MAX_BYTES // 1024} KB: it holds a few fields only")
     try:
         raw = json.loads(sidecar.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         raise ReadError(f"sidecar {sidecar.name} is not valid UTF-8 JSON ({exc})") from exc
     if not isinstance(raw, dict):
         raise ReadError(f"sidecar {sidecar.name} must hold a JSON object")
     return _clean_meta(raw, sidecar.name)
 
 
-def read_zip(data: bytes, origin: str, doc_type: str | None,
-             max_bytes: int) -> Iterator[SourceDocument | IngestFailure]:
-    import io
+# What zipfile raises on a damaged archive: its own errors, and those of the layers under it.
+_ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, struct.error, EOFError, OSError,
+               ValueError, KeyError, IndexError, OverflowError, NotImplementedError, RuntimeError)
 
+
+def read_zip(data: bytes, origin: str, doc_type: str | None,
+             reader: _Reader) -> Iterator[SourceDocument | IngestFailure]:
+    """The documents of a zip, each member read like a file of its own.
+
+    Nothing is extracted before the central directory is checked: a zip whose members add up to
+    more than the upload limit is refused whole, and a member that expands more than
+    `max_zip_ratio` times (a zip bomb: a few KB that would become GB) is refused alone. zipfile
+    never inflates a member past the size the directory declares, so checking those sizes bounds
+    what extraction can cost.
+    """
+    limits = reader.limits
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         entries = [info for info in archive.infolist() if not info.is_dir()]
-    except zipfile.BadZipFile as exc:
+    except _ZIP_ERRORS as exc:
         yield IngestFailure(origin, f"corrupt zip file ({exc})")
         return
     for info in entries:
@@ -242,7 +410,14 @@ def read_zip(data: bytes, origin: str, doc_type: str | None,
             # A path that climbs out of the archive is an attack or a broken tool: refuse it all.
             yield IngestFailure(origin, f"zip refused: entry {info.filename!r} points outside the archive")
             return
-    names = {info.filename for info in entries}
+    total = sum(info.file_size for info in entries)
+    if total > limits.max_upload_bytes:
+        yield IngestFailure(origin, (
+            f"zip refused before extracting: its {len(entries):,} files come to {total / MB:,.1f} MB uncompressed, "
+            f"over the {limits.max_upload_bytes / MB:,.0f} MB limit for one upload (SOTAY_MAX_UPLOAD_MB): split it "
+            "into smaller zips, or raise SOTAY_MAX_UPLOAD_MB"))
+        return
+    by_name = {info.filename: info for info in entries}
     for info in entries:
         name = info.filename
         if name.endswith(SIDECAR_SUFFIX) or _is_hidden(name):
@@ -251,52 +426,76 @@ def read_zip(data: bytes, origin: str, doc_type: str | None,
         if PurePosixPath(name).suffix.lower() == ".zip":
             yield IngestFailure(where, "zip inside a zip is not read: unpack it and upload it separately")
             continue
-        if info.file_size > max_bytes:
+        if info.file_size > limits.max_file_bytes:
             yield IngestFailure(where, f"file is {info.file_size / 1e6:.1f} MB, over the "
-                                       f"{max_bytes / 1e6:.0f} MB limit")
+                                       f"{limits.max_file_bytes / 1e6:.0f} MB limit")
+            continue
+        ratio = info.file_size / max(1, info.compress_size)
+        if info.file_size >= RATIO_FLOOR_BYTES and ratio > limits.max_zip_ratio:
+            yield IngestFailure(where, (
+                f"refused before extracting: it would expand {ratio:,.0f} times, from {info.compress_size:,} bytes "
+                f"to {info.file_size / MB:,.1f} MB, past the {limits.max_zip_ratio}:1 a document ever needs "
+                "(SOTAY_MAX_ZIP_RATIO): a zip bomb, or a file of padding; upload the file itself, not zipped"))
             continue
         sidecar: dict = {}
-        if name + SIDECAR_SUFFIX in names:
+        side = by_name.get(name + SIDECAR_SUFFIX)
+        if side is not None:
             try:
-                raw = json.loads(archive.read(name + SIDECAR_SUFFIX).decode("utf-8"))
+                if side.file_size > SIDECAR_MAX_BYTES:
+                    raise ReadError(f"over {SIDECAR_MAX_BYTES // 1024} KB: it holds a few fields only")
+                raw = json.loads(archive.read(side).decode("utf-8"))
                 sidecar = _clean_meta(raw if isinstance(raw, dict) else {}, name + SIDECAR_SUFFIX)
-            except (ValueError, ReadError) as exc:
+            except (ReadError, RecursionError, *_ZIP_ERRORS) as exc:
                 yield IngestFailure(where, f"sidecar metadata unreadable: {exc}")
                 continue
         try:
             content = archive.read(info)
-        except (zipfile.BadZipFile, RuntimeError, OSError) as exc:
+        except _ZIP_ERRORS as exc:
             yield IngestFailure(where, f"cannot extract from zip ({exc})")
             continue
-        yield from _from_bytes(content, name, where, sidecar, doc_type, max_bytes)
+        yield from _from_bytes(content, name, where, sidecar, doc_type, reader, limits.max_file_bytes)
 
 
 def _is_hidden(relative: str) -> bool:
     return any(part.startswith(".") or part == "__MACOSX" for part in PurePosixPath(relative).parts)
 
 
-def read_sources(paths: Iterable[Path], *, doc_type: str | None = None,
-                 max_bytes: int = 50 * 1024 * 1024) -> Iterator[SourceDocument | IngestFailure]:
-    """Walk files, folders (recursively, sorted) and zips; yield documents and failures."""
-    for root in paths:
-        root = Path(root)
-        if not root.exists():
-            yield IngestFailure(str(root), "no such file or folder")
-            continue
-        if root.is_dir():
-            files = sorted(p for p in root.rglob("*") if p.is_file()
-                           and not _is_hidden(str(p.relative_to(root))))
-            for path in files:
-                if path.name.endswith(SIDECAR_SUFFIX):
-                    continue
-                yield from _read_path(path, path.relative_to(root).as_posix(), doc_type, max_bytes)
-        else:
-            yield from _read_path(root, root.name, doc_type, max_bytes)
+def _limits(limits: Limits | None, max_bytes: int | None) -> Limits:
+    limits = limits or Limits()
+    return limits if max_bytes is None else replace(limits, max_file_bytes=max_bytes)
+
+
+def read_sources(paths: Iterable[Path], *, doc_type: str | None = None, max_bytes: int | None = None,
+                 limits: Limits | None = None) -> Iterator[SourceDocument | IngestFailure]:
+    """Walk files, folders (recursively, sorted) and zips; yield documents and failures.
+
+    `limits` bound what each input may cost (default `Limits()`); `max_bytes`, when given,
+    replaces its `max_file_bytes`.
+    """
+    reader = _Reader(_limits(limits, max_bytes))
+    try:
+        for root in paths:
+            root = Path(root)
+            if not root.exists():
+                yield IngestFailure(str(root), "no such file or folder")
+                continue
+            if root.is_dir():
+                files = sorted(p for p in root.rglob("*") if p.is_file()
+                               and not _is_hidden(str(p.relative_to(root))))
+                for path in files:
+                    if path.name.endswith(SIDECAR_SUFFIX):
+                        continue
+                    yield from _read_path(path, path.relative_to(root).as_posix(), doc_type, reader)
+            else:
+                yield from _read_path(root, root.name, doc_type, reader)
+    finally:
+        reader.close()
 
 
 def _read_path(path: Path, relative: str, doc_type: str | None,
-               max_bytes: int) -> Iterator[SourceDocument | IngestFailure]:
+               reader: _Reader) -> Iterator[SourceDocument | IngestFailure]:
     origin = str(path)
+    max_bytes = reader.limits.max_file_bytes
     if path.suffix.lower() not in SUPPORTED:
         yield IngestFailure(origin, f"unsupported file type {path.suffix or '(none)'}; supported: "
                                     + ", ".join(sorted(SUPPORTED)))
@@ -313,16 +512,20 @@ def _read_path(path: Path, relative: str, doc_type: str | None,
         return
     data = path.read_bytes()
     limit = max(max_bytes, len(data)) if path.suffix.lower() == ".zip" else max_bytes
-    yield from _from_bytes(data, relative, origin, sidecar, doc_type, limit)
+    yield from _from_bytes(data, relative, origin, sidecar, doc_type, reader, limit)
 
 
-def read_uploads(files: Iterable[tuple[str, bytes]], *, doc_type: str | None = None,
-                 max_bytes: int = 50 * 1024 * 1024) -> Iterator[SourceDocument | IngestFailure]:
-    """Uploaded (filename, bytes) pairs, as the web editor sends them."""
-    for filename, data in files:
-        name = PurePosixPath(filename.replace("\\", "/")).name
-        if PurePosixPath(name).suffix.lower() not in SUPPORTED:
-            yield IngestFailure(name, f"unsupported file type {PurePosixPath(name).suffix or '(none)'}; "
-                                      "supported: " + ", ".join(sorted(SUPPORTED)))
-            continue
-        yield from _from_bytes(data, name, name, {}, doc_type, max_bytes)
+def read_uploads(files: Iterable[tuple[str, bytes]], *, doc_type: str | None = None, max_bytes: int | None = None,
+                 limits: Limits | None = None) -> Iterator[SourceDocument | IngestFailure]:
+    """Uploaded (filename, bytes) pairs, as the web editor sends them; `limits` as for read_sources."""
+    reader = _Reader(_limits(limits, max_bytes))
+    try:
+        for filename, data in files:
+            name = PurePosixPath(filename.replace("\\", "/")).name
+            if PurePosixPath(name).suffix.lower() not in SUPPORTED:
+                yield IngestFailure(name, f"unsupported file type {PurePosixPath(name).suffix or '(none)'}; "
+                                          "supported: " + ", ".join(sorted(SUPPORTED)))
+                continue
+            yield from _from_bytes(data, name, name, {}, doc_type, reader, reader.limits.max_file_bytes)
+    finally:
+        reader.close()
