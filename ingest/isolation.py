@@ -101,10 +101,13 @@ class BoundedWorker:
 
     def _start(self) -> subprocess.Popen:
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [_ROOT, os.environ.get("PYTHONPATH")])))
-        process = subprocess.Popen(
-            [sys.executable, "-c", f"from ingest.isolation import worker_main; worker_main({self.memory_mb})"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, close_fds=True,
-        )
+        try:
+            process = subprocess.Popen(
+                [sys.executable, "-c", f"from ingest.isolation import worker_main; worker_main({self.memory_mb})"],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, close_fds=True,
+            )
+        except OSError as exc:  # out of processes or memory: this file cannot be read now
+            raise WorkerError("died", f"could not be started ({exc})") from exc
         self._process = process
         self.started += 1
         return process

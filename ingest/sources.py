@@ -31,6 +31,8 @@ from .word import read_docx
 SUPPORTED = {".pdf", ".docx", ".html", ".htm", ".txt", ".md", ".jsonl", ".zip"}
 SIDECAR_SUFFIX = ".meta.json"
 SIDECAR_MAX_BYTES = 64 * 1024
+META_MAX_CHARS = 1000  # one metadata field (a title, an issuer...)
+ID_MAX_CHARS = 300  # a document id, from a file's path or a JSONL "_id"
 # Fields an editor may set in JSONL lines, sidecars or Markdown front matter.
 META_FIELDS = {"type", "number", "date", "issuer", "title", "source", "author", "url", "topic",
                "visibility", "org"}
@@ -90,7 +92,12 @@ def _clean_meta(raw: dict, where: str) -> dict:
         if key in META_FIELDS and value not in (None, ""):
             if not isinstance(value, (str, int, float)):
                 raise ReadError(f"{where}: field {key!r} must be text, not {type(value).__name__}")
-            meta[key] = unicodedata.normalize("NFC", str(value)).strip()
+            text = unicodedata.normalize("NFC", str(value)).strip()
+            if len(text) > META_MAX_CHARS:
+                # A title goes with every passage into the indexes: a huge one would cost per passage.
+                raise ReadError(f"{where}: field {key!r} is {len(text):,} characters; a metadata field holds "
+                                f"at most {META_MAX_CHARS:,}")
+            meta[key] = text
     return meta
 
 
@@ -310,6 +317,9 @@ def read_jsonl(data: bytes, origin: str, limits: Limits | None = None) -> Iterat
         except ReadError as exc:
             yield IngestFailure(where, str(exc))
             continue
+        if len(str(raw_id)) > ID_MAX_CHARS:
+            yield IngestFailure(where, f"\"_id\" is over {ID_MAX_CHARS} characters: give the document a shorter id")
+            continue
         doc_id = make_doc_id(str(raw_id))
         if not doc_id:
             yield IngestFailure(where, f"\"_id\" {raw_id!r} has no usable characters")
@@ -353,6 +363,10 @@ def _from_bytes(data: bytes, relative: str, origin: str, sidecar: dict | None, d
     doc_id = make_doc_id(_without_suffix(relative))
     if not doc_id:
         yield IngestFailure(origin, "the file name has no usable characters for a document id")
+        return
+    if len(doc_id) > ID_MAX_CHARS:
+        yield IngestFailure(origin, f"the file's path makes a document id of {len(doc_id):,} characters, over "
+                                    f"{ID_MAX_CHARS}: give it a shorter name or folder")
         return
     yield SourceDocument(
         doc_id=doc_id, text=text, meta=meta, found=_clean_found(found), origin=origin,
@@ -433,9 +447,9 @@ def read_zip(data: bytes, origin: str, doc_type: str | None,
         ratio = info.file_size / max(1, info.compress_size)
         if info.file_size >= RATIO_FLOOR_BYTES and ratio > limits.max_zip_ratio:
             yield IngestFailure(where, (
-                f"refused before extracting: it would expand {ratio:,.0f} times, from {info.compress_size:,} bytes "
-                f"to {info.file_size / MB:,.1f} MB, past the {limits.max_zip_ratio}:1 a document ever needs "
-                "(SOTAY_MAX_ZIP_RATIO): a zip bomb, or a file of padding; upload the file itself, not zipped"))
+                f"refused before extracting: it would expand {ratio:,.0f} times ({info.compress_size:,} bytes to "
+                f"{info.file_size / 1e6:,.1f} MB), more than the {limits.max_zip_ratio} times a document needs "
+                "(SOTAY_MAX_ZIP_RATIO): a zip bomb or a file of padding; upload the file itself, not zipped"))
             continue
         sidecar: dict = {}
         side = by_name.get(name + SIDECAR_SUFFIX)
