@@ -30,17 +30,22 @@ FORMAT_VERSION = 1
 
 
 def index_text(title: str, heading: str, text: str) -> str:
-    """What the keyword index and the embedder see for a chunk: title, heading path, passage."""
+    """What the keyword index and the embedder see for a chunk: title, heading path, passage.
+
+    The title is the one given or found in the document (`meta["title"]`), never the first line a
+    document without one is shown under: that line is in the text already, and repeating it in
+    every passage pulled the passages' vectors toward the document's opening (docs/quality.md).
+    """
     return "\n".join(p for p in (title, heading, text) if p)
 
 
 def chunk_index_text(doc: StoredDocument, chunk: Chunk) -> str:
-    return index_text(doc.title, chunk.heading, chunk.text)
+    return index_text(doc.meta.get("title", ""), chunk.heading, chunk.text)
 
 
 def document_index_text(doc: StoredDocument) -> str:
     """What the whole-document keyword index sees: the title and the full text."""
-    return index_text(doc.title, "", doc.text)
+    return index_text(doc.meta.get("title", ""), "", doc.text)
 
 
 @dataclass

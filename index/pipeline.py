@@ -14,6 +14,7 @@ import numpy as np
 from haystack import Document, Pipeline, component
 
 from ingest.components import MetadataExtractor, VietnameseChunker
+from ingest.metadata import first_line_title
 
 from .embedder import Embedder
 from .generation import index_text
@@ -76,7 +77,7 @@ class IndexingPipeline:
         for doc in docs:
             meta = {k: v for k, v in by_id[doc.doc_id].meta.items() if k != "doc_id" and v not in (None, "")}
             doc.meta = meta
-            doc.title = meta.get("title") or doc.doc_id.rsplit("/", 1)[-1]
+            doc.title = meta.get("title") or first_line_title(doc.text) or doc.doc_id.rsplit("/", 1)[-1]
         chunk_docs = result["embedder"]["documents"]
         chunks = [Chunk(c.meta["doc_id"], c.content or "", c.meta.get("heading", "")) for c in chunk_docs]
         dim = self.embedder_component.embedder.dim

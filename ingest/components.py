@@ -14,7 +14,8 @@ class MetadataExtractor:
     """Fills type, number, date, issuer and title from the text where the editor gave none.
 
     What the editor wrote (JSONL fields, a sidecar file, --type) always wins: extraction only
-    fills the gaps.
+    fills the gaps. A document whose title is neither given nor found keeps none here: it is shown
+    under its first line (`first_line_title`), but that line is not indexed again as a title.
     """
 
     @component.output_types(documents=list[Document])
@@ -26,19 +27,8 @@ class MetadataExtractor:
             meta.update({k: v for k, v in doc.meta.items() if v not in (None, "")})
             if meta.get("type"):
                 meta["type"] = normalize_type(meta["type"])
-            if not meta.get("title"):
-                # Titled here, not later, so the embedder and the keyword index see one title.
-                meta["title"] = _first_line(doc.content or "")
             out.append(Document(id=doc.id, content=doc.content, meta=meta))
         return {"documents": out}
-
-
-def _first_line(text: str, limit: int = 160) -> str:
-    """A title for a text with no recognisable heading: its first line, cut at a word."""
-    line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
-    if len(line) <= limit:
-        return line
-    return line[:limit].rsplit(" ", 1)[0] + "…"
 
 
 @component

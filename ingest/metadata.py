@@ -53,6 +53,15 @@ _NEWS_MARKERS = re.compile(
 _HEADER_LINES = 30
 
 
+def first_line_title(text: str, limit: int = 160) -> str:
+    """What to show as the title of a text with no recognisable heading: its first line, cut at a
+    word."""
+    line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+    if len(line) <= limit:
+        return line
+    return line[:limit].rsplit(" ", 1)[0] + "…"
+
+
 def extract_metadata(text: str, filename: str | None = None) -> dict:
     """type, number, date (ISO), issuer and title found in the text; keys absent when unknown."""
     lines = [line for line in normalize_text(text).split("\n") if line.strip()]
