@@ -58,22 +58,28 @@ PASSAGE_OVERLAP = 0
 
 class IndexingPipeline:
     def __init__(self, embedder: Embedder, max_tokens: int = PASSAGE_TOKENS,
-                 overlap_tokens: int = PASSAGE_OVERLAP):
+                 overlap_tokens: int = PASSAGE_OVERLAP, max_passages: int | None = None):
         self.embedder_component = PassageEmbedder(embedder)
+        # Documents the chunker refused in the last run (more than `max_passages`): id -> passages.
+        self.refused: dict[str, int] = {}
         self.pipeline = Pipeline()
         self.pipeline.add_component("metadata", MetadataExtractor())
         self.pipeline.add_component("chunker", VietnameseChunker(
-            max_tokens=max_tokens, overlap_tokens=overlap_tokens, count_tokens=embedder.count_tokens))
+            max_tokens=max_tokens, overlap_tokens=overlap_tokens, count_tokens=embedder.count_tokens,
+            max_passages=max_passages))
         self.pipeline.add_component("embedder", self.embedder_component)
         self.pipeline.connect("metadata.documents", "chunker.documents")
         self.pipeline.connect("chunker.documents", "embedder.documents")
 
     def run(self, docs: list[StoredDocument], progress=None):
-        """Fill in the documents' metadata; return them with their chunks and chunk vectors."""
+        """Fill in the documents' metadata; return them with their chunks and chunk vectors, less
+        those the chunker refused (listed in `self.refused`)."""
         self.embedder_component.progress = progress
         sources = [Document(content=d.text, meta=dict(d.meta, doc_id=d.doc_id)) for d in docs]
         result = self.pipeline.run({"metadata": {"documents": sources}}, include_outputs_from={"metadata"})
         by_id = {d.meta["doc_id"]: d for d in result["metadata"]["documents"]}
+        self.refused = dict(result.get("chunker", {}).get("refused", {}))
+        docs = [doc for doc in docs if doc.doc_id not in self.refused]
         for doc in docs:
             meta = {k: v for k, v in by_id[doc.doc_id].meta.items() if k != "doc_id" and v not in (None, "")}
             doc.meta = meta

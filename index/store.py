@@ -30,6 +30,7 @@ import numpy as np
 from filelock import FileLock, Timeout
 
 from ingest.errors import IngestFailure
+from ingest.limits import Limits, drop_long_runs, passages_reason
 from ingest.sources import SourceDocument, content_type, read_sources, read_uploads
 from ingest.visibility import DEFAULT_VISIBILITY, access_problem
 from settings import Settings
@@ -256,17 +257,23 @@ class Library:
         (self.root / OWNER_FILE).write_text(f"pid {os.getpid()} since {time.strftime('%H:%M:%S')}")
         return lock
 
+    def limits(self) -> Limits:
+        """What one input may cost, from the settings (ingest/limits.py)."""
+        settings = self.settings
+        return Limits(max_file_bytes=settings.max_file_bytes, max_upload_bytes=settings.max_upload_bytes,
+                      max_zip_ratio=settings.max_zip_ratio, max_text_chars=settings.max_text_chars,
+                      max_passages=settings.max_passages, reader_seconds=settings.reader_timeout_s,
+                      reader_memory_mb=settings.reader_memory_mb)
+
     def ingest(self, paths: Iterable[Path], doc_type: str | None = None,
                progress: Callable[[int, int, str], None] | None = None, *,
                access: AccessDefaults | None = None) -> IngestReport:
-        max_bytes = self.settings.max_file_bytes
-        return self._ingest(read_sources(paths, doc_type=doc_type, max_bytes=max_bytes), progress, access)
+        return self._ingest(read_sources(paths, doc_type=doc_type, limits=self.limits()), progress, access)
 
     def ingest_uploads(self, files: list[tuple[str, bytes]], doc_type: str | None = None,
                        progress: Callable[[int, int, str], None] | None = None, *,
                        access: AccessDefaults | None = None) -> IngestReport:
-        max_bytes = self.settings.max_file_bytes
-        return self._ingest(read_uploads(files, doc_type=doc_type, max_bytes=max_bytes), progress, access)
+        return self._ingest(read_uploads(files, doc_type=doc_type, limits=self.limits()), progress, access)
 
     def delete(self, doc_id: str) -> bool:
         with self._write_lock:
@@ -301,10 +308,15 @@ class Library:
                     if isinstance(item, IngestFailure):
                         report.failed.append(item)
                         continue
-                    text = normalize_text(item.text)
+                    # Runs of hundreds of characters without a space are never words: left out,
+                    # said in the report, so no later step is worse than linear (ingest/limits.py).
+                    text, dropped = drop_long_runs(normalize_text(item.text))
                     if not text:
-                        report.failed.append(IngestFailure(item.origin, "no text left after cleaning"))
+                        report.failed.append(IngestFailure(
+                            item.origin, "no text left after cleaning" + (f": {dropped}" if dropped else "")))
                         continue
+                    if dropped:
+                        item.notes.append(dropped)
                     if item.doc_id in changed:
                         report.failed.append(IngestFailure(
                             item.origin, f"document id {item.doc_id!r} already came from "
@@ -332,24 +344,30 @@ class Library:
                         "anyone can read them (restrict with --visibility members|internal --org SLUG, "
                         "or the field 'visibility' in JSONL and sidecars)")
                 if todo:
-                    report.chunks = self._rebuild(old, todo, progress)
+                    report.chunks, too_long = self._rebuild(old, todo, progress)
+                    for doc_id, reason in too_long.items():
+                        # Refused whole, after chunking: the library keeps what it had for this id.
+                        for ids in (report.added, report.updated):
+                            if doc_id in ids:
+                                ids.remove(doc_id)
+                        report.failed.append(IngestFailure(todo[doc_id][0].origin, reason))
             finally:
                 lock.release()
         report.seconds = time.perf_counter() - started
         return report
 
-    def _rebuild(self, old: Generation, todo: dict, progress) -> int:
+    def _rebuild(self, old: Generation, todo: dict, progress) -> tuple[int, dict[str, str]]:
+        """Embed and commit `todo`; the chunks indexed, and the documents refused with the reason."""
         from .pipeline import IndexingPipeline  # loads Haystack: only writers need it
 
         embedder = self.embedder
         model_name = embedder.name
         reembed_all = bool(old.docs) and old.manifest.get("model") not in ("", model_name)
         now = datetime.now(UTC).isoformat(timespec="seconds")
-        pipeline = IndexingPipeline(embedder)
+        pipeline = IndexingPipeline(embedder, max_passages=self.settings.max_passages)
 
         new_docs: list[StoredDocument] = []
         for doc_id, (source, text, digest) in todo.items():
-            stored_file = self._store_file(source) if source.data is not None else ""
             meta = dict(source.found)
             meta.update(source.meta)
             if source.filename:
@@ -360,10 +378,19 @@ class Library:
             previous = old.docs.get(doc_id)
             new_docs.append(StoredDocument(
                 doc_id=doc_id, title=meta.get("title", ""), text=text, meta=meta,
-                content_hash=digest, file=stored_file,
+                content_hash=digest,
                 added_at=previous.added_at if previous else now,
             ))
         new_docs, new_chunks, new_vectors = pipeline.run(new_docs, progress=progress)
+        refused = {doc_id: passages_reason(count, self.settings.max_passages)
+                   for doc_id, count in pipeline.refused.items()}
+        todo = {k: v for k, v in todo.items() if k not in refused}
+        if not todo:
+            return 0, refused
+        for doc in new_docs:  # stored only now: a refused document leaves no file behind
+            source = todo[doc.doc_id][0]
+            if source.data is not None:
+                doc.file = self._store_file(source)
 
         docs = {k: v for k, v in old.docs.items() if k not in todo}
         keep = [i for i, c in enumerate(old.chunks) if c.doc_id not in todo]
@@ -381,7 +408,7 @@ class Library:
         vectors = np.concatenate([vectors, new_vectors]) if len(new_vectors) else vectors
         manifest = dict(old.manifest, model=model_name, dim=int(vectors.shape[1]))
         self._commit(docs, chunks, vectors, keyword, manifest)
-        return len(new_chunks)
+        return len(new_chunks), refused
 
     def _store_file(self, source: SourceDocument) -> str:
         assert source.data is not None, "only sources that carry their file are stored"

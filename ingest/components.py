@@ -37,18 +37,24 @@ class VietnameseChunker:
     meta `doc_id`, `heading` and `chunk_index`, plus the source's other metadata."""
 
     def __init__(self, max_tokens: int = 400, overlap_tokens: int = 60,
-                 count_tokens: Callable[[str], int] | None = None):
+                 count_tokens: Callable[[str], int] | None = None, max_passages: int | None = None):
         self.max_tokens = max_tokens
         self.overlap_tokens = overlap_tokens
         self.count_tokens = count_tokens
+        # A document cut into more passages than this gives none; `refused` says how many it made.
+        self.max_passages = max_passages
 
-    @component.output_types(documents=list[Document])
+    @component.output_types(documents=list[Document], refused=dict[str, int])
     def run(self, documents: list[Document]):
         out = []
+        refused: dict[str, int] = {}
         for doc in documents:
             doc_id = doc.meta.get("doc_id", doc.id)
             passages = chunk_text(doc.content or "", self.max_tokens, self.overlap_tokens, self.count_tokens)
+            if self.max_passages is not None and len(passages) > self.max_passages:
+                refused[doc_id] = len(passages)
+                continue
             for index, passage in enumerate(passages):
                 meta = dict(doc.meta, doc_id=doc_id, heading=passage.heading, chunk_index=index)
                 out.append(Document(content=passage.text, meta=meta))
-        return {"documents": out}
+        return {"documents": out, "refused": refused}
