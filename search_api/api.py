@@ -16,7 +16,7 @@ from . import schemas, state
 from .audio import stream_speech
 from .errors import ServiceError
 from .ids import require_valid
-from .viewer import scope
+from .viewer import requester, scope
 
 blp = Blueprint("api", __name__, url_prefix="/api", description="Search, read and listen")
 meta_blp = Blueprint("meta", __name__, description="Service health")
@@ -150,6 +150,7 @@ def news(args):
 @blp.doc(responses={"200": {"description": "MP3, streamed", "content": {"audio/mpeg": {}}}})
 def speak(body):
     """Any Vietnamese text read aloud."""
+    requester()  # reads no document, but a bad token is refused here as on every other route
     return stream_speech(body["text"], body.get("engine"))
 
 

@@ -99,11 +99,11 @@ def test_invalid_requests_are_refused_as_the_document_says(operations):
     assert {"GET /api/search", "GET /api/news", "GET /api/documents/{doc_id}/audio", "POST /api/tts"} <= tested
 
 
-def _request(server, method: str, path: str, headers: dict | None = None):
+def _request(server, method: str, path: str, headers: dict | None = None, data: bytes | None = None):
     import urllib.error
     import urllib.request
 
-    request = urllib.request.Request(server.url + path, method=method, headers=headers or {})
+    request = urllib.request.Request(server.url + path, data=data, method=method, headers=headers or {})
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             return response.status, response.headers, response.read()
@@ -133,6 +133,12 @@ def test_options_on_the_audio_route_lists_only_its_own_methods(server):
 def test_an_empty_engine_is_refused_as_the_enum_says(server):
     status, _, body = _request(server, "GET", "/api/documents/nq-57-2024/audio?engine=")
     assert status == 422 and b"engine" in body
+
+
+def test_speech_refuses_an_unknown_token_as_every_route_does(server):
+    headers = {"Authorization": "Bearer khong-phai-token", "Content-Type": "application/json"}
+    status, _, body = _request(server, "POST", "/api/tts", headers, data=b'{"text": "Xin chao"}')
+    assert status == 401, body
 
 
 def test_health_names_the_live_generation(server):
