@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from search_api import create_app
 from tests.helpers_api import DOCUMENTS, EDITOR_TOKEN, UPLOAD_NAME, UPLOAD_TEXT, Server, build_library, make_settings
@@ -105,10 +106,12 @@ def test_document_page_listen_button(page):
                           " return {duration: a.duration, paused: a.paused, error: a.error}; })()")
     assert state["error"] is None and not state["paused"] and state["duration"] > 1
     pause = page.locator("button[data-play=audio-doc]")
-    assert pause.inner_text() == "❚❚ Tạm dừng"
+    expect(pause).to_have_text("❚❚ Tạm dừng")
     pause.click()
     page.wait_for_function("() => document.getElementById('audio-doc').paused")
-    assert pause.inner_text() == "▶ Nghe"
+    # The label follows the audio's "pause" event, which the browser fires a moment after the
+    # element reports paused: wait for it (up to 5 s) rather than read it at once.
+    expect(pause).to_have_text("▶ Nghe", timeout=5_000)
 
 
 def test_editor_uploads_a_file_and_finds_it(page):
