@@ -52,8 +52,9 @@ run: index
 test: model
 	$(PY) -m pytest -q
 
+# Two workers (pytest-xdist), one a core: the fast tests share no state but their temporary folders.
 fast: setup
-	$(PY) -m pytest -q -m "not slow and not browser"
+	$(PY) -m pytest -q -n 2 -m "not slow and not browser"
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
