@@ -32,6 +32,7 @@ from filelock import FileLock, Timeout
 from ingest.errors import IngestFailure
 from ingest.limits import Limits, drop_long_runs, passages_reason
 from ingest.sources import SourceDocument, content_type, read_sources, read_uploads
+from ingest.topics import classify, topics_problem
 from ingest.visibility import DEFAULT_VISIBILITY, access_problem
 from settings import Settings
 
@@ -99,9 +100,20 @@ class AccessDefaults:
     visibility: str | None = None
     org: str | None = None
     admit: Admit | None = None
+    # A news article's topics given for the whole ingest (`--topic`); its own `topics` win, and
+    # one with neither gets the keyword classifier's (ingest/topics.py).
+    topics: tuple[str, ...] = ()
 
     def apply(self, source: SourceDocument, existing: StoredDocument | None) -> str | None:
         """Fill the defaults into `source.meta`; the reason to refuse it, or None."""
+        if source.meta.get("type") == "news" and not source.meta.get("topics"):
+            if self.topics:
+                if problem := topics_problem(list(self.topics)):
+                    return problem
+                source.meta["topics"] = list(self.topics)
+            else:
+                title = str(source.meta.get("title") or source.found.get("title") or "")
+                source.meta["topics"] = classify(title, source.text)
         if self.visibility and "visibility" not in source.meta:
             source.meta["visibility"] = self.visibility
         if self.org and "org" not in source.meta:
@@ -204,8 +216,10 @@ class Library:
                                                                                  strict=True) if ok]
         return [generation.docs[d] for d in ids]
 
-    def news(self, limit: int = 20, scope: Scope = ANONYMOUS) -> list[StoredDocument]:
-        items = [d for d in self.visible(scope) if d.meta.get("type") == "news"]
+    def news(self, limit: int = 20, scope: Scope = ANONYMOUS, topic: str | None = None) -> list[StoredDocument]:
+        """The news `scope` may see, newest first; only those of `topic` when given."""
+        items = [d for d in self.visible(scope) if d.meta.get("type") == "news"
+                 and (topic is None or topic in (d.meta.get("topics") or ()))]
         items.sort(key=lambda d: (d.meta.get("date", ""), d.added_at, d.doc_id), reverse=True)
         return items[:limit]
 

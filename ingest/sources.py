@@ -25,6 +25,7 @@ from .isolation import BoundedWorker, WorkerError
 from .limits import MB, RATIO_FLOOR_BYTES, Limits, check_text_size
 from .pdf import read_pdf
 from .plaintext import decode_text, strip_markdown
+from .topics import parse_topics, topics_problem
 from .webpage import read_html
 from .word import read_docx
 
@@ -35,7 +36,7 @@ META_MAX_CHARS = 1000  # one metadata field (a title, an issuer...)
 ID_MAX_CHARS = 300  # a document id, from a file's path or a JSONL "_id"
 # Fields an editor may set in JSONL lines, sidecars or Markdown front matter.
 META_FIELDS = {"type", "number", "date", "issuer", "title", "source", "author", "url", "topic",
-               "visibility", "org"}
+               "visibility", "org", "topics"}
 CONTENT_TYPES = {
     ".pdf": "application/pdf",
     ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -87,9 +88,15 @@ def _without_suffix(relative: str) -> str:
 
 
 def _clean_meta(raw: dict, where: str) -> dict:
-    meta = {}
+    meta: dict = {}
     for key, value in raw.items():
-        if key in META_FIELDS and value not in (None, ""):
+        if key == "topics" and value not in (None, "", []):
+            # A news article's topics: a list of slugs (or one text of comma-separated slugs).
+            topics = parse_topics(value)
+            if problem := topics_problem(topics):
+                raise ReadError(f"{where}: {problem}")
+            meta[key] = topics
+        elif key in META_FIELDS and value not in (None, ""):
             if not isinstance(value, (str, int, float)):
                 raise ReadError(f"{where}: field {key!r} must be text, not {type(value).__name__}")
             text = unicodedata.normalize("NFC", str(value)).strip()

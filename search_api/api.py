@@ -138,8 +138,9 @@ def document_audio(args, doc_id):
 @blp.doc(security=schemas.OPTIONAL_BEARER)
 @blp.alt_response(401, schema=schemas.ErrorSchema, description=schemas.BAD_TOKEN)
 def news(args):
-    """News articles, newest first."""
-    return jsonify({"results": [news_json(doc) for doc in state.library().news(args["limit"], scope())]})
+    """News articles, newest first; only those of `topic` when given."""
+    items = state.library().news(args["limit"], scope(), topic=args.get("topic"))
+    return jsonify({"results": [news_json(doc) for doc in items]})
 
 
 @blp.route("/tts", methods=["POST"])

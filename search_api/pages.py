@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 import marshmallow as ma
 from flask import Blueprint, render_template, request, url_for
 
+from ingest.topics import TOPIC_NAMES, TOPICS
 from ingest.vntext import fold
 
 from . import state
@@ -106,8 +107,15 @@ def document(doc_id):
 
 @bp.route("/news")
 def news():
-    items = [(doc, excerpt(doc.text)) for doc in state.library().news(30, scope())]
-    return render_template("news.html", items=items)
+    # One chip per topic; `?topic=` keeps only that topic's news. An empty one means all.
+    topic = request.args.get("topic", "").strip() or None
+    chips = [(t.slug, t.name) for t in TOPICS]
+    if topic is not None and topic not in TOPIC_NAMES:
+        return render_template("news.html", items=[], chips=chips, topic=None, topic_names=TOPIC_NAMES,
+                               error="Chủ đề không có trong danh sách; hãy chọn một chủ đề bên dưới."), 422
+    items = [(doc, excerpt(doc.text)) for doc in state.library().news(30, scope(), topic=topic)]
+    return render_template("news.html", items=items, chips=chips, topic=topic, error=None,
+                           topic_names=TOPIC_NAMES)
 
 
 @bp.route("/editor")

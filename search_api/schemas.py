@@ -5,6 +5,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from index import MODES
+from ingest.topics import TOPIC_SLUGS
 from tts import ENGINES
 
 MAX_QUERY = 500
@@ -61,6 +62,8 @@ class SearchArgs(_Query):
 
 class NewsArgs(_Query):
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=MAX_NEWS))
+    topic = fields.String(validate=validate.OneOf(TOPIC_SLUGS),
+                          metadata={"description": "only news of this topic (a slug of the fixed list)"})
 
 
 class AudioArgs(_Query):

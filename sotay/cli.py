@@ -9,6 +9,7 @@ import click
 
 import tts
 from index import MODES as SEARCH_MODES
+from ingest.topics import TOPIC_SLUGS
 from settings import Settings
 
 MODES = click.Choice(SEARCH_MODES)
@@ -89,8 +90,11 @@ def prepare():
 @click.option("--visibility", type=click.Choice(["public", "members", "internal"]),
               help="Who may read documents that do not say (default public).")
 @click.option("--org", "org_slug", help="Organisation (slug) the documents belong to; needed for internal.")
+@click.option("--topic", "topics", multiple=True, type=click.Choice(TOPIC_SLUGS),
+              help="A topic of news articles that name none (repeatable); without it, the keyword "
+                   "classifier gives each its topics.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def ingest(paths, index, doc_type, visibility, org_slug, as_json):
+def ingest(paths, index, doc_type, visibility, org_slug, topics, as_json):
     """Load files, folders, .zip and .jsonl into the library."""
     from index.store import AccessDefaults, LibraryBusy
 
@@ -115,7 +119,7 @@ def ingest(paths, index, doc_type, visibility, org_slug, as_json):
             return f"field 'org': no organisation {org!r}; add it with `sotay org add {org} --name NAME`"
         return None
 
-    access = AccessDefaults(visibility=visibility, org=org_slug, admit=admit)
+    access = AccessDefaults(visibility=visibility, org=org_slug, admit=admit, topics=tuple(dict.fromkeys(topics)))
     library = _library(settings)
     progress = _Progress(sys.stderr.isatty() and not as_json)
     if not as_json:

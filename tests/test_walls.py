@@ -52,7 +52,8 @@ Quận ủy yêu cầu các chi bộ triển khai {SECRET_WORD} trong quý II, g
 NEWS_JSONL = "\n".join([
     '{"_id": "tin/noi-bo-quan-hm", "type": "news", "date": "2030-01-01", "title": "Tin nội bộ quận ủy '
     + SECRET_WORD + '", "text": "Tin nội bộ về ' + SECRET_WORD + ' cho đảng viên quận.", '
-    '"visibility": "internal", "org": "quan-hm", "issuer": "Ban nội bộ ' + SECRET_WORD + '"}',
+    '"visibility": "internal", "org": "quan-hm", "issuer": "Ban nội bộ ' + SECRET_WORD + '", '
+    '"topics": ["kinh-te"]}',
     '{"_id": "tin/cho-dang-vien", "type": "news", "date": "2029-01-01", "title": "Tin cho đảng viên", '
     '"text": "Tin dành cho mọi đảng viên đã đăng nhập.", "visibility": "members"}',
 ]) + "\n"
@@ -122,6 +123,12 @@ def test_news_api_and_page(viewer):
     assert (MEMBERS_ONLY in news) is (name != "anonymous"), name
     page = client.get("/news", headers=headers).get_data(as_text=True)
     assert (SECRET_WORD in page) is sees, name
+    # By topic: the internal article is the only "kinh-te" news; the others see none, and no count.
+    by_topic = client.get("/api/news?topic=kinh-te", headers=headers).get_json()["results"]
+    assert [item["doc_id"] for item in by_topic] == ([INTERNAL_NEWS] if sees else []), name
+    page = client.get("/news?topic=kinh-te", headers=headers).get_data(as_text=True)
+    assert (SECRET_WORD in page) is sees, name
+    assert client.get("/api/news?topic=khong-co", headers=headers).status_code == 422
 
 
 def test_search_page_and_its_filter_choices(viewer):
