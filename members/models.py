@@ -80,3 +80,15 @@ class Bookmark(Base):
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
     doc_id: Mapped[str] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class FollowedTopic(Base):
+    """A news topic (a slug of ingest/topics.py) a member follows: its news come first on /news."""
+
+    __tablename__ = "followed_topics"
+    __table_args__ = (UniqueConstraint("member_id", "topic", name="uq_followed_topics_member_topic"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    topic: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

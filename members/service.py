@@ -14,11 +14,12 @@ from datetime import datetime
 from sqlalchemy import delete, literal, select
 from sqlalchemy.orm import Session
 
+from ingest.topics import TOPIC_SLUGS, topics_problem
 from ingest.visibility import is_slug
 
 from . import credentials
 from .db import sessions
-from .models import ROLES, ApiToken, Bookmark, Member, Organisation, utcnow
+from .models import ROLES, ApiToken, Bookmark, FollowedTopic, Member, Organisation, utcnow
 
 USERNAME = re.compile(r"[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?")
 MAX_NAME = 200
@@ -356,6 +357,30 @@ class Members:
             rows = session.execute(select(Bookmark.doc_id, Bookmark.created_at).where(Bookmark.member_id == member_id)
                                    .order_by(Bookmark.created_at.desc(), Bookmark.id.desc()))
             return [(row.doc_id, row.created_at) for row in rows]
+
+    # -- followed news topics --------------------------------------------------------------------
+
+    def follow_topic(self, member_id: int, topic: str) -> None:
+        """Follow a news topic (a slug of the fixed list; another is refused naming them)."""
+        if problem := topics_problem([topic]):
+            raise MembersError(problem)
+        with self.session() as session, session.begin():
+            if session.scalar(select(FollowedTopic.id).where(FollowedTopic.member_id == member_id,
+                                                             FollowedTopic.topic == topic)) is None:
+                session.add(FollowedTopic(member_id=member_id, topic=topic))
+
+    def unfollow_topic(self, member_id: int, topic: str) -> bool:
+        with self.session() as session, session.begin():
+            result = session.execute(delete(FollowedTopic).where(FollowedTopic.member_id == member_id,
+                                                                 FollowedTopic.topic == topic))
+            return bool(getattr(result, "rowcount", 0))
+
+    def followed_topics(self, member_id: int) -> list[str]:
+        """The topics the member follows, in the fixed list's order (a topic since dropped from
+        the list is left out)."""
+        with self.session() as session:
+            followed = set(session.scalars(select(FollowedTopic.topic).where(FollowedTopic.member_id == member_id)))
+        return [slug for slug in TOPIC_SLUGS if slug in followed]
 
     def end_sessions(self, member_id: int) -> None:
         """Sign a member out everywhere: every signed session made so far stops working."""

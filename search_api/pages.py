@@ -6,16 +6,17 @@ import re
 from urllib.parse import urlencode
 
 import marshmallow as ma
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 
 from ingest.topics import TOPIC_NAMES, TOPICS
 from ingest.vntext import fold
 
 from . import state
 from .api import excerpt, get_document, run_search
+from .errors import ServiceError
 from .highlight import mark_spans
 from .schemas import MAX_QUERY, SearchArgs
-from .viewer import scope
+from .viewer import members, scope, session_member
 
 bp = Blueprint("pages", __name__)
 
@@ -111,11 +112,33 @@ def news():
     topic = request.args.get("topic", "").strip() or None
     chips = [(t.slug, t.name) for t in TOPICS]
     if topic is not None and topic not in TOPIC_NAMES:
-        return render_template("news.html", items=[], chips=chips, topic=None, topic_names=TOPIC_NAMES,
+        return render_template("news.html", items=[], chips=chips, topic=None, topic_names=TOPIC_NAMES, followed=[],
                                error="Chủ đề không có trong danh sách; hãy chọn một chủ đề bên dưới."), 422
-    items = [(doc, excerpt(doc.text)) for doc in state.library().news(30, scope(), topic=topic)]
+    docs = state.library().news(30, scope(), topic=topic)
+    member = session_member()
+    followed = members().followed_topics(member.member_id) if member is not None else []
+    if followed and topic is None:
+        # A member's followed topics first: their news, newest first, then the rest (stable sort).
+        docs.sort(key=lambda d: not set(d.meta.get("topics") or ()) & set(followed))
+    items = [(doc, excerpt(doc.text)) for doc in docs]
     return render_template("news.html", items=items, chips=chips, topic=topic, error=None,
-                           topic_names=TOPIC_NAMES)
+                           topic_names=TOPIC_NAMES, followed=followed)
+
+
+@bp.route("/news/theo-doi", methods=["POST"])
+def follow_topic():
+    """Follow (`action=follow`) or stop following a topic; a form post with the CSRF token."""
+    member = session_member()
+    topic = (request.form.get("topic") or "").strip()
+    if member is None:
+        return redirect(url_for("accounts.sign_in", next=url_for("pages.news", topic=topic or None)), 303)
+    if topic not in TOPIC_NAMES:
+        raise ServiceError(422, "invalid_parameter", f"invalid parameter topic: {topic!r} is not a topic")
+    if request.form.get("action") == "unfollow":
+        members().unfollow_topic(member.member_id, topic)
+    else:
+        members().follow_topic(member.member_id, topic)
+    return redirect(url_for("pages.news", topic=topic), 303)
 
 
 @bp.route("/editor")

@@ -143,6 +143,18 @@ def test_a_member_signs_in_finds_keeps_listens_and_signs_out(page):
     page.locator(".newsitem button.listen").first.click()  # pause, before leaving the page
     page.wait_for_function("() => document.querySelector('.newsitem audio').paused")
 
+    # Follow a topic from its chip: its news come first on /news, the chip starred.
+    with page.expect_navigation():
+        page.locator("nav.chips").get_by_role("link", name="Nông nghiệp (trồng trọt, canh tác)").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="☆ Theo dõi chủ đề này").click()
+    expect(page.get_by_role("button", name="★ Đang theo dõi · bỏ theo dõi")).to_be_visible()
+    no_horizontal_scroll(page)
+    page.goto("/news")
+    expect(page.locator("nav.chips")).to_contain_text("★ Nông nghiệp")
+    assert page.locator(".newsitem h2").first.inner_text() == "Nông dân ngoại thành bắt đầu gieo cấy vụ mới"
+    screenshot(page, "news-followed")
+
     # Sign out from the header.
     with page.expect_navigation():
         page.locator("header form.signout").get_by_role("button", name="Đăng xuất").click()
