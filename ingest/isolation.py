@@ -28,6 +28,10 @@ from pathlib import Path
 from typing import IO, Any
 
 _LENGTH = struct.Struct(">Q")
+# A fresh worker says it is ready before its first call, so a call's deadline measures the call
+# and not the interpreter's start, which takes seconds on a loaded machine.
+READY = b"ready"
+STARTUP_S = 60.0
 # Where `ingest` lives, so the worker imports this same code whatever its working directory.
 _ROOT = str(Path(__file__).resolve().parent.parent)
 
@@ -64,6 +68,8 @@ def worker_main(memory_mb: int) -> None:
     answers = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
     requests = sys.stdin.buffer
+    _write(answers, READY)
+    answers.flush()
     while True:
         header, payload = _read(requests), _read(requests)
         if header is None or payload is None:
@@ -110,6 +116,11 @@ class BoundedWorker:
             raise WorkerError("died", f"could not be started ({exc})") from exc
         self._process = process
         self.started += 1
+        assert process.stdout is not None
+        ready, _, _ = select.select([process.stdout], [], [], STARTUP_S)
+        if not ready or _read(process.stdout) != READY:
+            code = self._stop(kill=True)
+            raise WorkerError("died", f"could not be started ({_death(code, 0)})")
         return process
 
     def _stop(self, kill: bool) -> int | None:
