@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
 import threading
 from pathlib import Path
@@ -109,6 +110,13 @@ def build_library(settings: Settings, embedder, files=DOCUMENTS):
     report = library.ingest_uploads(list(files))
     assert not report.failed, report.to_json()
     return library
+
+
+def csrf_token(page: str) -> str:
+    """The CSRF token of the form on a rendered page."""
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert match, "no CSRF token in the form"
+    return match[1]
 
 
 def free_port() -> int:

@@ -10,7 +10,7 @@ from argon2 import PasswordHasher
 
 from members import Members, MembersError
 from search_api import create_app
-from tests.helpers_api import EDITOR_TOKEN, build_library, make_settings
+from tests.helpers_api import EDITOR_TOKEN, build_library, csrf_token, make_settings
 
 PASSWORD = "mat-khau-cua-lan-2024"
 RICE = "Nông dân ngoại thành bắt đầu gieo cấy vụ mới"  # the oldest of helpers_api's three news
@@ -29,15 +29,11 @@ def world(tmp_path_factory, fake_embedder, sotay_home):
     return app, members
 
 
-def token_in(page: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
-
-
 @pytest.fixture
 def member(world):
     app, members = world
     client = app.test_client()
-    token = token_in(client.get("/dang-nhap").get_data(as_text=True))
+    token = csrf_token(client.get("/dang-nhap").get_data(as_text=True))
     assert client.post("/dang-nhap", data={"username": "lan", "password": PASSWORD, "csrf_token": token}) \
         .status_code == 303
     yield client
@@ -58,7 +54,7 @@ def test_a_member_follows_a_topic_and_its_news_come_first(member):
 
     assert member.post("/news/theo-doi", data={"topic": "nong-nghiep"}).status_code == 400  # no CSRF token
     followed = member.post("/news/theo-doi", data={"topic": "nong-nghiep", "action": "follow",
-                                                   "csrf_token": token_in(page)})
+                                                   "csrf_token": csrf_token(page)})
     assert followed.status_code == 303 and followed.headers["Location"] == "/news?topic=nong-nghiep"
     page = member.get("/news?topic=nong-nghiep").get_data(as_text=True)
     assert "★ Đang theo dõi" in page
@@ -67,13 +63,13 @@ def test_a_member_follows_a_topic_and_its_news_come_first(member):
     assert titles(after)[0] == RICE and sorted(titles(after)) == sorted(titles(before))
     assert "★ Nông nghiệp" in after and "được xếp lên trước" in after
 
-    member.post("/news/theo-doi", data={"topic": "nong-nghiep", "action": "unfollow", "csrf_token": token_in(page)})
+    member.post("/news/theo-doi", data={"topic": "nong-nghiep", "action": "unfollow", "csrf_token": csrf_token(page)})
     assert titles(member.get("/news").get_data(as_text=True)) == titles(before)
 
 
 def test_an_unknown_topic_is_refused(member, world):
     page = member.get("/news").get_data(as_text=True)
-    refused = member.post("/news/theo-doi", data={"topic": "trong-trot", "csrf_token": token_in(page)})
+    refused = member.post("/news/theo-doi", data={"topic": "trong-trot", "csrf_token": csrf_token(page)})
     assert refused.status_code == 422
     _, members = world
     with pytest.raises(MembersError, match="field 'topics'.*nong-nghiep"):
@@ -84,7 +80,7 @@ def test_an_unknown_topic_is_refused(member, world):
 def test_only_a_signed_in_member_follows(world, headers):
     app, _ = world
     client = app.test_client()
-    token = token_in(client.get("/dang-nhap").get_data(as_text=True))
+    token = csrf_token(client.get("/dang-nhap").get_data(as_text=True))
     sent = client.post("/news/theo-doi", data={"topic": "suc-khoe", "csrf_token": token}, headers=headers)
     assert sent.status_code == 303 and sent.headers["Location"].startswith("/dang-nhap")
     assert "Theo dõi chủ đề này" not in client.get("/news?topic=suc-khoe", headers=headers).get_data(as_text=True)

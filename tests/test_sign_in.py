@@ -14,7 +14,7 @@ from index import AccessDefaults
 from members import Members
 from search_api import create_app
 from search_api.sessions import COOKIE_NAME, SECRET_FILE
-from tests.helpers_api import EDITOR_TOKEN, build_library, make_settings
+from tests.helpers_api import EDITOR_TOKEN, build_library, csrf_token, make_settings
 
 SECRET_WORD = "kehoachrieng"
 INTERNAL = "ke-hoach-chi-bo-7"
@@ -57,14 +57,8 @@ def app(world):
     return make()
 
 
-def csrf_of(page: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert match, "no CSRF token in the form"
-    return match[1]
-
-
 def sign_in(client, username, password, next_url=None, addr="127.0.0.1"):
-    token = csrf_of(client.get("/dang-nhap", environ_base={"REMOTE_ADDR": addr}).get_data(as_text=True))
+    token = csrf_token(client.get("/dang-nhap", environ_base={"REMOTE_ADDR": addr}).get_data(as_text=True))
     data = {"username": username, "password": password, "csrf_token": token}
     if next_url:
         data["next"] = next_url
@@ -86,7 +80,7 @@ def test_the_session_cookie_is_httponly_lax_and_secure_over_https(app, world):
     assert PASSWORD not in cookie
 
     secure = app.test_client()
-    token = csrf_of(secure.get("/dang-nhap", base_url="https://sotay.example").get_data(as_text=True))
+    token = csrf_token(secure.get("/dang-nhap", base_url="https://sotay.example").get_data(as_text=True))
     response = secure.post("/dang-nhap", base_url="https://sotay.example",
                            headers={"Referer": "https://sotay.example/dang-nhap"},
                            data={"username": "an", "password": PASSWORD, "csrf_token": token})
@@ -96,7 +90,7 @@ def test_the_session_cookie_is_httponly_lax_and_secure_over_https(app, world):
     make, _, _ = world
     proxied = make(trusted_proxies=1).test_client()
     https = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.5", "Host": "sotay.example"}
-    token = csrf_of(proxied.get("/dang-nhap", headers=https).get_data(as_text=True))
+    token = csrf_token(proxied.get("/dang-nhap", headers=https).get_data(as_text=True))
     response = proxied.post("/dang-nhap", headers={**https, "Referer": "https://sotay.example/dang-nhap"},
                             data={"username": "an", "password": PASSWORD, "csrf_token": token})
     assert response.status_code == 303 and "; Secure" in session_cookie(response)
@@ -193,7 +187,7 @@ def test_sign_out_ends_the_session_and_every_copy_of_its_cookie(app):
     sign_in(client, "an", PASSWORD, addr="10.7.0.1")
     stolen = client.get_cookie(COOKIE_NAME).value
     page = client.get("/").get_data(as_text=True)
-    out = client.post("/dang-xuat", data={"csrf_token": csrf_of(page)})
+    out = client.post("/dang-xuat", data={"csrf_token": csrf_token(page)})
     assert out.status_code == 303
     assert client.get(f"/doc/{INTERNAL}").status_code == 404
     assert "Đăng xuất" not in client.get("/").get_data(as_text=True)
@@ -211,7 +205,7 @@ def test_an_initial_password_must_be_changed_first(app, world):
     assert client.get("/").headers["Location"].startswith("/doi-mat-khau")
     page = client.get("/doi-mat-khau?next=/news")
     assert "mật khẩu được cấp ban đầu" in page.get_data(as_text=True)
-    token = csrf_of(page.get_data(as_text=True))
+    token = csrf_token(page.get_data(as_text=True))
     short = client.post("/doi-mat-khau", data={"csrf_token": token, "current_password": initial,
                                                "new_password": "ngan", "new_password_again": "ngan"})
     assert short.status_code == 422 and "ít nhất 10 ký tự" in short.get_data(as_text=True)
@@ -228,7 +222,7 @@ def test_changing_the_password_ends_the_other_sessions(app):
     sign_in(phone, "binh", CHILD_PASSWORD, addr="10.10.0.1")
     sign_in(laptop, "binh", CHILD_PASSWORD, addr="10.10.0.2")
     assert laptop.get(f"/doc/{INTERNAL}").status_code == 200
-    token = csrf_of(phone.get("/doi-mat-khau").get_data(as_text=True))
+    token = csrf_token(phone.get("/doi-mat-khau").get_data(as_text=True))
     wrong = phone.post("/doi-mat-khau", data={"csrf_token": token, "current_password": "khong-dung-dau",
                                               "new_password": "mat-khau-moi-cua-binh", "new_password_again":
                                               "mat-khau-moi-cua-binh"})
