@@ -16,7 +16,7 @@ from .credentials import password_problem
 from .db import DatabaseError
 from .demo import DEMO_PASSWORD, create_demo
 from .models import ROLES
-from .service import Members, MembersError, NewAccount, Viewer, WrongPassword
+from .service import MAX_LISTENING_SECONDS, Members, MembersError, NewAccount, Viewer, WrongPassword
 
 _open: dict[str, Members] = {}
 _lock = threading.Lock()
@@ -31,5 +31,5 @@ def open_members(settings: _settings.Settings) -> Members:
         return _open[url]
 
 
-__all__ = ["DEMO_PASSWORD", "ROLES", "DatabaseError", "Members", "MembersError", "NewAccount", "Viewer",
-           "WrongPassword", "create_demo", "open_members", "password_problem"]
+__all__ = ["DEMO_PASSWORD", "MAX_LISTENING_SECONDS", "ROLES", "DatabaseError", "Members", "MembersError",
+           "NewAccount", "Viewer", "WrongPassword", "create_demo", "open_members", "password_problem"]

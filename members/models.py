@@ -1,4 +1,5 @@
-"""The members' tables (SQLAlchemy 2): organisations in a tree, members, API tokens, bookmarks.
+"""The members' tables (SQLAlchemy 2): organisations in a tree, members, API tokens, bookmarks,
+followed topics and where a member stopped listening.
 
 The schema itself is created and changed only by the Alembic migrations in `migrations/`; these
 classes describe it for queries, and a test checks that the two agree.
@@ -7,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, DateTime, Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 ROLES = ("member", "editor", "admin")
@@ -92,3 +93,19 @@ class FollowedTopic(Base):
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
     topic: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ListeningPosition(Base):
+    """Where a member stopped listening to a document read aloud, so any of their devices can offer
+    to go on from there. One row a member and document, overwritten as they listen; removed when
+    they listen to the end. Like a bookmark, only the id: visibility is asked at each request."""
+
+    __tablename__ = "listening_positions"
+    __table_args__ = (UniqueConstraint("member_id", "doc_id", name="uq_listening_positions_member_doc"),
+                      CheckConstraint("seconds >= 0", name="ck_listening_positions_seconds"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    doc_id: Mapped[str] = mapped_column(String(300))
+    seconds: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import delete, literal, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ingest.topics import TOPIC_SLUGS, topics_problem
@@ -19,11 +21,15 @@ from ingest.visibility import is_slug
 
 from . import credentials
 from .db import sessions
-from .models import ROLES, ApiToken, Bookmark, FollowedTopic, Member, Organisation, utcnow
+from .models import ROLES, ApiToken, Bookmark, FollowedTopic, ListeningPosition, Member, Organisation, utcnow
 
 USERNAME = re.compile(r"[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?")
 MAX_NAME = 200
 CSV_FIELDS = ("username", "full_name", "org", "role")
+MAX_DOC_ID = 300
+# A whole regulation read aloud (the service reads at most 200,000 characters) lasts about four
+# hours at espeak-ng's pace; a day leaves room for slower voices and still refuses nonsense.
+MAX_LISTENING_SECONDS = 86_400.0
 
 
 class MembersError(ValueError):
@@ -86,6 +92,25 @@ def check_slug(slug: str, field: str = "org") -> str:
         raise MembersError(f"{field} {slug!r} is not an organisation slug: use lower-case letters, digits and "
                            "hyphens, at most 64 (e.g. 'quan-uy-hoang-mai')")
     return value
+
+
+def check_seconds(seconds: object) -> float:
+    """A listening position: a number of seconds from the start, finite, 0 to a day."""
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+        raise MembersError(f"seconds must be a number, not {seconds!r}")
+    try:
+        value = float(seconds)
+    except OverflowError:
+        value = math.inf
+    if not math.isfinite(value) or not 0 <= value <= MAX_LISTENING_SECONDS:
+        raise MembersError(f"seconds must be between 0 and {MAX_LISTENING_SECONDS:g} (a day), not {seconds!r}")
+    return value
+
+
+def as_utc(when: datetime) -> datetime:
+    """A stored time in UTC with its zone: SQLite gives it back without one, PostgreSQL in the
+    session's zone."""
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
 def check_role(role: str) -> str:
@@ -381,6 +406,52 @@ class Members:
         with self.session() as session:
             followed = set(session.scalars(select(FollowedTopic.topic).where(FollowedTopic.member_id == member_id)))
         return [slug for slug in TOPIC_SLUGS if slug in followed]
+
+    # -- where a member stopped listening --------------------------------------------------------
+
+    def save_listening_position(self, member_id: int, doc_id: str, seconds: float) -> datetime:
+        """Remember that the member stopped `seconds` into `doc_id` read aloud (replacing what was
+        remembered); returns when. One statement that inserts or updates, so a phone and a
+        computer saving the same article at the same moment leave one row, not an error."""
+        seconds = check_seconds(seconds)
+        if not 0 < len(doc_id) <= MAX_DOC_ID:
+            raise MembersError(f"doc_id must be 1-{MAX_DOC_ID} characters")
+        now = utcnow()
+        with self.session() as session, session.begin():
+            dialect = session.get_bind().dialect.name
+            insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+            statement = insert(ListeningPosition).values(member_id=member_id, doc_id=doc_id, seconds=seconds,
+                                                         updated_at=now)
+            session.execute(statement.on_conflict_do_update(
+                index_elements=[ListeningPosition.member_id, ListeningPosition.doc_id],
+                set_={"seconds": statement.excluded.seconds, "updated_at": statement.excluded.updated_at}))
+        return now
+
+    def listening_position(self, member_id: int, doc_id: str) -> tuple[float, datetime] | None:
+        """(seconds, when) where the member stopped in `doc_id`, or None when nothing is remembered."""
+        with self.session() as session:
+            row = session.execute(select(ListeningPosition.seconds, ListeningPosition.updated_at)
+                                  .where(ListeningPosition.member_id == member_id,
+                                         ListeningPosition.doc_id == doc_id)).first()
+            return (row.seconds, as_utc(row.updated_at)) if row is not None else None
+
+    def listening_positions(self, member_id: int, doc_ids: list[str]) -> dict[str, float]:
+        """Seconds by doc_id for those of `doc_ids` where the member stopped (one query, for a page
+        of articles); the caller asks only about documents the member may see."""
+        if not doc_ids:
+            return {}
+        with self.session() as session:
+            rows = session.execute(select(ListeningPosition.doc_id, ListeningPosition.seconds)
+                                   .where(ListeningPosition.member_id == member_id,
+                                          ListeningPosition.doc_id.in_(set(doc_ids))))
+            return {row.doc_id: row.seconds for row in rows}
+
+    def forget_listening_position(self, member_id: int, doc_id: str) -> bool:
+        """Forget where the member stopped in `doc_id` (they listened to the end); False if nothing was kept."""
+        with self.session() as session, session.begin():
+            result = session.execute(delete(ListeningPosition).where(ListeningPosition.member_id == member_id,
+                                                                     ListeningPosition.doc_id == doc_id))
+            return bool(getattr(result, "rowcount", 0))
 
     def end_sessions(self, member_id: int) -> None:
         """Sign a member out everywhere: every signed session made so far stops working."""

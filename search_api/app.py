@@ -65,12 +65,14 @@ def create_app(settings: Settings | None = None, library: Library | None = None)
     from .bookmarks import blp as bookmarks_blp
     from .bookmarks import pages as saved_pages
     from .editor import blp as editor_blp
+    from .listening import blp as listening_blp
     from .pages import bp as pages_bp
 
     api.register_blueprint(api_blp)
     api.register_blueprint(editor_blp)
     api.register_blueprint(meta_blp)
     api.register_blueprint(bookmarks_blp)
+    api.register_blueprint(listening_blp)
     app.register_blueprint(pages_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(saved_pages)

@@ -28,12 +28,14 @@ NO_MEMBER = "forbidden: the automation token (SOTAY_EDITOR_TOKEN) is no member a
 UNSEEN = "not_found: no document with this id that this member may see"
 
 
-def the_member():
+def the_member(needs_member: str = NEEDS_MEMBER, no_member: str = NO_MEMBER):
+    """The member asking (a bearer token or the session): 401 for nobody, 403 for the automation
+    token, each with the caller's message (its code, a colon, the text)."""
     who = requester()
     if who.member is None:
         if who.automation:
-            raise ServiceError(403, "forbidden", NO_MEMBER.split(": ", 1)[1])
-        raise ServiceError(401, "unauthorized", NEEDS_MEMBER.split(": ", 1)[1], {"WWW-Authenticate": BEARER_CHALLENGE})
+            raise ServiceError(403, "forbidden", no_member.split(": ", 1)[1])
+        raise ServiceError(401, "unauthorized", needs_member.split(": ", 1)[1], {"WWW-Authenticate": BEARER_CHALLENGE})
     return who.member
 
 

@@ -6,6 +6,7 @@ from marshmallow import fields, validate
 
 from index import MODES
 from ingest.topics import TOPIC_SLUGS
+from members import MAX_LISTENING_SECONDS
 from tts import ENGINES
 
 MAX_QUERY = 500
@@ -111,7 +112,11 @@ class DocumentSchema(ma.Schema):
     meta = fields.Dict()
     content_hash = fields.String()
     added_at = fields.String()
-    file_url = fields.String(allow_none=True, metadata={"description": "The original file, if kept"})
+    file_url = fields.String(allow_none=True, metadata={
+        "description": "The file to download, if kept: the upload, or for a scan or photo its PDF with a "
+                       "searchable text layer"})
+    original_url = fields.String(allow_none=True, metadata={
+        "description": "A scan or photo exactly as uploaded (null for other documents)"})
     audio_url = fields.String()
 
 
@@ -175,3 +180,30 @@ class BookmarkSchema(ma.Schema):
 class BookmarksSchema(ma.Schema):
     results = fields.List(fields.Nested(BookmarkSchema), metadata={"description": "Newest first; only documents "
                                                                                  "the member may still see"})
+
+
+class JsonNumber(fields.Float):
+    """A JSON number and nothing else: "12" and true are refused, not read as 12.0 and 1.0; NaN,
+    Infinity and a number too large for a float are refused as well."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.make_error("invalid")
+        try:
+            float(value)
+        except OverflowError:
+            raise self.make_error("special") from None
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class ListeningBody(ma.Schema):
+    seconds = JsonNumber(required=True, validate=validate.Range(min=0, max=MAX_LISTENING_SECONDS),
+                         metadata={"description": "Seconds from the start of the document read aloud, "
+                                                  f"0 to {MAX_LISTENING_SECONDS:g}", "example": 155.5})
+
+
+class ListeningSchema(ma.Schema):
+    doc_id = fields.String()
+    seconds = fields.Float(allow_none=True, metadata={"description": "Where the member stopped; null when "
+                                                                     "nothing is remembered"})
+    updated_at = fields.String(allow_none=True, metadata={"description": "When it was saved (ISO 8601)"})

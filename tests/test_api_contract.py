@@ -29,8 +29,10 @@ SPEECH = {"/api/documents/{doc_id}/audio", "/api/tts"}
 # below, with the documented exception.
 EXCLUDED = [positive_data_acceptance, not_a_server_error]
 HEADERS = {"Authorization": f"Bearer {EDITOR_TOKEN}"}
-# Bookmarks belong to a member (the automation token has none): those operations run as one.
+# Bookmarks and listening positions belong to a member (the automation token has none): those
+# operations run as one.
 MEMBER_HEADERS: dict[str, str] = {}
+MEMBER_PATHS = ("/api/bookmarks", "/api/listening/")
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +56,7 @@ def operations(server):
 
 
 def check(case) -> None:
-    headers = MEMBER_HEADERS if case.operation.path.startswith("/api/bookmarks") else HEADERS
+    headers = MEMBER_HEADERS if case.operation.path.startswith(MEMBER_PATHS) else HEADERS
     response = case.call(headers=headers, timeout=30)
     case.validate_response(response, excluded_checks=EXCLUDED)
     if response.status_code >= 500:
@@ -68,7 +70,8 @@ def test_the_document_lists_every_operation(operations):
         "GET /api/search", "GET /api/documents/{doc_id}", "GET /api/documents/{doc_id}/file",
         "GET /api/documents/{doc_id}/audio", "GET /api/news", "POST /api/tts", "POST /api/documents",
         "DELETE /api/documents/{doc_id}", "GET /healthz", "GET /api/bookmarks", "POST /api/bookmarks",
-        "DELETE /api/bookmarks/{doc_id}",
+        "DELETE /api/bookmarks/{doc_id}", "GET /api/listening/{doc_id}", "PUT /api/listening/{doc_id}",
+        "DELETE /api/listening/{doc_id}",
     }
 
 
@@ -96,7 +99,8 @@ def test_invalid_requests_are_refused_as_the_document_says(operations):
         except Unsatisfiable:
             continue  # nothing in the operation can be made invalid (no parameters, free strings)
         tested.add(name)
-    assert {"GET /api/search", "GET /api/news", "GET /api/documents/{doc_id}/audio", "POST /api/tts"} <= tested
+    assert {"GET /api/search", "GET /api/news", "GET /api/documents/{doc_id}/audio", "POST /api/tts",
+            "PUT /api/listening/{doc_id}"} <= tested
 
 
 def _request(server, method: str, path: str, headers: dict | None = None, data: bytes | None = None):

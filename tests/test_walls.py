@@ -236,6 +236,30 @@ def test_bookmarks_api(viewer, world):
     assert client.delete("/api/bookmarks/qd-sinh-hoat-chi-bo", headers=headers).status_code == 204
 
 
+def test_listening_api(viewer):
+    name, sees, client, headers = viewer
+    path = f"/api/listening/{INTERNAL}"
+    saved = client.put(path, json={"seconds": 95.5}, headers=headers)
+    read = client.get(path, headers=headers)
+    forgotten = client.delete(path, headers=headers)
+    statuses = (saved.status_code, read.status_code, forgotten.status_code)
+    if name == "anonymous":
+        assert statuses == (401, 401, 401)
+        return
+    if name == "automation token":
+        assert statuses == (403, 403, 403)
+        return
+    assert statuses == ((200, 200, 204) if sees else (404, 404, 404)), name
+    assert (read.get_json().get("seconds") == 95.5) is sees, name
+    for response in (saved, read):
+        assert SECRET_WORD not in response.get_data(as_text=True)
+        if not sees:  # the same answer as for a document that does not exist
+            missing = client.get(path.replace(INTERNAL, "khong-co-van-ban-nay"), headers=headers)
+            assert missing.status_code == 404 and missing.get_data().replace(b"khong-co-van-ban-nay", b"") == \
+                response.get_data().replace(INTERNAL.encode(), b""), name
+    assert client.get(path, headers=headers).get_json().get("seconds") is None
+
+
 def test_a_bookmark_the_member_can_no_longer_see_disappears(world):
     app, _, members = world
     client = app.test_client()
