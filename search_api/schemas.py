@@ -112,11 +112,7 @@ class DocumentSchema(ma.Schema):
     meta = fields.Dict()
     content_hash = fields.String()
     added_at = fields.String()
-    file_url = fields.String(allow_none=True, metadata={
-        "description": "The file to download, if kept: the upload, or for a scan or photo its PDF with a "
-                       "searchable text layer"})
-    original_url = fields.String(allow_none=True, metadata={
-        "description": "A scan or photo exactly as uploaded (null for other documents)"})
+    file_url = fields.String(allow_none=True, metadata={"description": "The original file, if kept"})
     audio_url = fields.String()
 
 
