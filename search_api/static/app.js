@@ -20,6 +20,19 @@
     });
   }
 
+  function pauseOthers(audio) {
+    // One voice at a time: starting an article stops the others.
+    Array.prototype.forEach.call(document.querySelectorAll("audio"), function (other) {
+      if (other !== audio) other.pause();
+    });
+  }
+
+  function play(audio, button, idle) {
+    pauseOthers(audio);
+    button.textContent = "Đang tải…";
+    audio.play().catch(function () { button.textContent = idle; });
+  }
+
   function setupPlayers() {
     var buttons = document.querySelectorAll("[data-play]");
     Array.prototype.forEach.call(buttons, function (button) {
@@ -28,18 +41,121 @@
       var idle = button.textContent;
       button.addEventListener("click", function () {
         if (!audio.paused) { audio.pause(); return; }
-        // One voice at a time: starting an article stops the others.
-        Array.prototype.forEach.call(document.querySelectorAll("audio"), function (other) {
-          if (other !== audio) other.pause();
-        });
-        button.textContent = "Đang tải…";
-        audio.play().catch(function () { button.textContent = idle; });
+        play(audio, button, idle);
       });
       audio.addEventListener("playing", function () { button.textContent = "❚❚ Tạm dừng"; });
       audio.addEventListener("pause", function () { button.textContent = idle; });
       audio.addEventListener("ended", function () { button.textContent = idle; });
       audio.addEventListener("error", function () { button.textContent = "Không phát được, thử lại"; });
+      if (audio.dataset.doc) rememberPosition(audio, button, idle);
     });
+  }
+
+  // Where the listener stopped in each article: a signed-in member's on the server (the page
+  // says where, data-listening, and where they stopped, data-resume), so their phone and their
+  // computer agree; a visitor's in this browser.
+  var POSITIONS_KEY = "sotay.listening";
+  var KEEP_POSITIONS = 200;
+  var RESUME_FROM_S = 5;     // a few seconds in is no place worth going back to
+  var SAVE_EVERY_MS = 5000;  // while playing; also at every pause and when the page is left
+
+  function clock(seconds) {
+    var s = Math.floor(seconds), h = Math.floor(s / 3600), m = Math.floor(s % 3600 / 60), r = s % 60;
+    return (h ? h + ":" + (m < 10 ? "0" : "") : "") + m + ":" + (r < 10 ? "0" : "") + r;
+  }
+
+  function localPositions() {
+    try { return JSON.parse(localStorage.getItem(POSITIONS_KEY) || "{}") || {}; } catch (e) { return {}; }
+  }
+
+  function keepLocal(positions) {
+    var ids = Object.keys(positions);
+    if (ids.length > KEEP_POSITIONS) {
+      ids.sort(function (a, b) { return positions[a].at - positions[b].at; });
+      ids.slice(0, ids.length - KEEP_POSITIONS).forEach(function (id) { delete positions[id]; });
+    }
+    try { localStorage.setItem(POSITIONS_KEY, JSON.stringify(positions)); } catch (e) { /* private mode */ }
+  }
+
+  function serverPositions(audio) {
+    var url = audio.dataset.listening;
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    // One request after another, so the forget sent at the end never lands before a save.
+    var queue = Promise.resolve();
+    function send(method, body, leaving) {
+      var init = { method: method, credentials: "same-origin", headers: { "X-CSRFToken": meta ? meta.content : "" } };
+      if (body) { init.headers["Content-Type"] = "application/json"; init.body = JSON.stringify(body); }
+      if (leaving) {
+        // The page is going: the request must start now, and outlive it.
+        init.keepalive = true;
+        fetch(url, init).catch(function () {});
+        return;
+      }
+      queue = queue.then(function () { return fetch(url, init); }).catch(function () { /* next save retries */ });
+    }
+    return {
+      start: parseFloat(audio.dataset.resume || "0") || 0,
+      save: function (seconds, leaving) { send("PUT", { seconds: seconds }, leaving); },
+      forget: function () { send("DELETE"); }
+    };
+  }
+
+  function browserPositions(audio) {
+    var id = audio.dataset.doc;
+    var kept = localPositions()[id];
+    return {
+      start: kept && typeof kept.s === "number" ? kept.s : 0,
+      save: function (seconds) {
+        var positions = localPositions();
+        positions[id] = { s: seconds, at: Date.now() };
+        keepLocal(positions);
+      },
+      forget: function () {
+        var positions = localPositions();
+        delete positions[id];
+        keepLocal(positions);
+      }
+    };
+  }
+
+  function rememberPosition(audio, button, idle) {
+    var store = audio.dataset.listening ? serverPositions(audio) : browserPositions(audio);
+    var started = false;
+    var lastSave = 0;
+    var offer = null;
+
+    function save(leaving) {
+      // At the end, the pause comes just before "ended", which forgets the position instead.
+      if (!started || audio.ended) return;
+      lastSave = Date.now();
+      store.save(Math.round(audio.currentTime * 10) / 10, leaving);
+    }
+
+    function withdrawOffer() {
+      if (offer) { offer.parentNode.removeChild(offer); offer = null; }
+    }
+
+    if (store.start >= RESUME_FROM_S) {
+      // "▶ Nghe" still starts from the beginning; this one goes on from where they stopped.
+      offer = document.createElement("button");
+      offer.type = "button";
+      offer.className = "button secondary resume";
+      offer.textContent = "Nghe tiếp từ " + clock(store.start);
+      offer.addEventListener("click", function () {
+        audio.currentTime = store.start;
+        withdrawOffer();
+        play(audio, button, idle);
+      });
+      button.parentNode.insertBefore(offer, button.nextSibling);
+    }
+
+    audio.addEventListener("playing", function () { started = true; withdrawOffer(); });
+    audio.addEventListener("timeupdate", function () {
+      if (!audio.paused && !audio.seeking && Date.now() - lastSave >= SAVE_EVERY_MS) save(false);
+    });
+    audio.addEventListener("pause", function () { save(false); });
+    audio.addEventListener("ended", function () { if (started) store.forget(); });
+    window.addEventListener("pagehide", function () { if (!audio.paused) save(true); });
   }
 
   var COLUMNS = ["Kết quả", "Văn bản / tệp", "Ghi chú"];
