@@ -10,6 +10,7 @@ from .chunking import Passage, chunk_text
 from .doc_numbers import normalize_number, number_keys
 from .doctypes import DOCUMENT_TYPES
 from .errors import IngestFailure, ReadError
+from .legacy_encodings import convert_legacy
 from .metadata import extract_metadata, normalize_type
 from .sentences import split_sentences
 from .sources import SourceDocument, read_sources, read_uploads
@@ -18,5 +19,5 @@ from .vntext import canonical_tones, fold, normalize_text
 __all__ = [
     "read_sources", "read_uploads", "SourceDocument", "IngestFailure", "ReadError",
     "extract_metadata", "normalize_number", "normalize_type", "number_keys", "DOCUMENT_TYPES",
-    "split_sentences", "chunk_text", "Passage", "normalize_text", "canonical_tones", "fold",
+    "split_sentences", "chunk_text", "Passage", "normalize_text", "canonical_tones", "fold", "convert_legacy",
 ]

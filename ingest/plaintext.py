@@ -4,14 +4,17 @@ from __future__ import annotations
 import re
 
 from .errors import ReadError
+from .legacy_encodings import decode_legacy
 
 _VIETNAMESE = re.compile(r"[àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ]",
                          re.IGNORECASE)
 
 
 def decode_text(data: bytes) -> tuple[str, str]:
-    """Return (text, encoding). UTF-8 first; then UTF-16 with a BOM; then Windows-1258, the
-    legacy Vietnamese code page, accepted only when the result reads as Vietnamese."""
+    """Return (text, encoding). UTF-8 first; then UTF-16 with a BOM; then the legacy Vietnamese
+    font encodings TCVN3 and VNI ("TCVN3", "VNI": ingest.legacy_encodings), which their bytes
+    would pass for Windows-1258; then Windows-1258, the legacy Vietnamese code page, accepted
+    only when the result reads as Vietnamese."""
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="strict"), "utf-8"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -20,6 +23,9 @@ def decode_text(data: bytes) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    legacy = decode_legacy(data)
+    if legacy is not None:
+        return legacy
     try:
         text = data.decode("cp1258")
     except UnicodeDecodeError:

@@ -26,7 +26,7 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-def _split_tone(syllable: str) -> tuple[str, str | None]:
+def split_tone(syllable: str) -> tuple[str, str | None]:
     """Return the syllable without its tone mark (NFC) and the mark (or None)."""
     decomposed = unicodedata.normalize("NFD", syllable)
     tone = None
@@ -74,13 +74,21 @@ def _tone_position(bare: str) -> int | None:
 
 
 def canonical_syllable(syllable: str) -> str:
-    bare, tone = _split_tone(syllable)
+    bare, tone = split_tone(syllable)
     if tone is None:
         return nfc(syllable)
     pos = _tone_position(bare.lower())
     if pos is None:
         return nfc(syllable)
     return nfc(bare[: pos + 1] + tone + bare[pos + 1 :])
+
+
+def place_tone(bare: str, tone: str | None) -> str:
+    """A toneless syllable with `tone` (a combining mark, or None) in its canonical place."""
+    if tone is None:
+        return nfc(bare)
+    pos = _tone_position(bare.lower())
+    return nfc(bare) if pos is None else nfc(bare[: pos + 1] + tone + bare[pos + 1 :])
 
 
 def canonical_tones(text: str) -> str:
