@@ -9,7 +9,8 @@ SOTAY  := $(VENV)/bin/sotay
 INDEX  ?= data/index
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
-APT_PACKAGES := espeak-ng chromium chromium-driver postgresql libreoffice-writer-nogui antiword unrtf catdoc
+APT_PACKAGES := espeak-ng chromium chromium-driver postgresql libreoffice-writer-nogui antiword unrtf catdoc \
+                tesseract-ocr tesseract-ocr-vie ghostscript fonts-liberation2
 
 export HAYSTACK_TELEMETRY_ENABLED := False
 export HF_HUB_OFFLINE := 1
@@ -30,7 +31,9 @@ setup: system-deps $(VENV)/.installed
 # Debian packages: espeak-ng speaks offline; Chromium (and its driver) runs the browser tests;
 # postgresql gives the server binaries the members' tests start a throwaway cluster from;
 # LibreOffice (Writer, headless), antiword and unrtf read .doc, .rtf and .odt (ingest/office.py;
-# catdoc only for bench/bench_office.py's comparison).
+# catdoc only for bench/bench_office.py's comparison); Tesseract with its Vietnamese model and
+# Ghostscript read scans and photos (OCRmyPDF drives them: ingest/ocr.py); fonts-liberation2
+# typesets the synthetic scans of the OCR tests and benchmark (tests/scans.py).
 system-deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

@@ -68,6 +68,11 @@ class Settings:
     # Each file's reader runs in a worker process under this deadline and address-space bound.
     reader_timeout_s: float = field(default_factory=lambda: _env_float("SOTAY_READER_TIMEOUT_S", 120.0))
     reader_memory_mb: int = field(default_factory=lambda: _env_int("SOTAY_READER_MEMORY_MB", 2048))
+    # One run of an external converter (LibreOffice, antiword, unrtf) on a .doc, .rtf or .odt.
+    converter_timeout_s: float = field(default_factory=lambda: _env_float("SOTAY_CONVERTER_TIMEOUT_S", 60.0))
+    # Scans and photos (ingest/ocr.py): pages recognised in one file, and the deadline of one page.
+    max_ocr_pages: int = field(default_factory=lambda: _env_int("SOTAY_MAX_OCR_PAGES", 300))
+    ocr_page_timeout_s: float = field(default_factory=lambda: _env_float("SOTAY_OCR_PAGE_TIMEOUT_S", 60.0))
     # Uploads and deletes one client address may send, in Flask-Limiter's notation.
     write_rate_limit: str = field(default_factory=lambda: os.environ.get("SOTAY_WRITE_RATE_LIMIT", "30 per minute"))
     # How many reverse proxies stand in front of `sotay serve`; 0 believes no X-Forwarded-For.

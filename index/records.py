@@ -12,9 +12,12 @@ class StoredDocument:
     # type, number (27-QĐ/TW), date (ISO), issuer, source, author, format, filename, ...
     meta: dict
     content_hash: str
-    # Name of the original file inside the library's `files/` folder, or "" when there is none.
+    # Name of the file members download inside the library's `files/` folder, or "" when there is
+    # none: the upload itself, or for a scan or photo the PDF made with a searchable text layer.
     file: str = ""
     added_at: str = ""
+    # For a scan or photo, the name of the file exactly as it was received ("" otherwise).
+    original: str = ""
 
     def to_json(self, with_text: bool = True) -> dict:
         data = asdict(self)

@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import numpy as np
 from filelock import FileLock, Timeout
@@ -198,14 +198,25 @@ class Library:
         return doc if doc is not None and scope.may_see(doc) else None
 
     def original_file(self, doc_id: str, scope: Scope = ANONYMOUS) -> tuple[Path, str, str] | None:
-        """(path on disk, original file name, content type) of a document's uploaded file."""
+        """(path on disk, file name, content type) of the file members download for a document:
+        the upload, or for a scan or photo its PDF with a searchable text layer."""
         doc = self.get(doc_id, scope)
-        if doc is None or not doc.file or not re.fullmatch(r"[0-9a-f]{64}\.[a-z0-9]{1,5}", doc.file):
+        return None if doc is None else self._file(doc.file, doc.meta.get("filename") or doc.file)
+
+    def received_file(self, doc_id: str, scope: Scope = ANONYMOUS) -> tuple[Path, str, str] | None:
+        """(path, name, content type) of a scan or photo exactly as it was uploaded; None for
+        other documents, whose download is the upload itself."""
+        doc = self.get(doc_id, scope)
+        if doc is None or not doc.original:
             return None
-        path = self.root / FILES_DIR / doc.file
+        return self._file(doc.original, doc.meta.get("original_filename") or doc.original)
+
+    def _file(self, stored: str, filename: str) -> tuple[Path, str, str] | None:
+        if not stored or not re.fullmatch(r"[0-9a-f]{64}\.[a-z0-9]{1,5}", stored):
+            return None
+        path = self.root / FILES_DIR / stored
         if not path.is_file():
             return None
-        filename = doc.meta.get("filename") or doc.file
         return path, filename, content_type(filename)
 
     def visible(self, scope: Scope = ANONYMOUS) -> list[StoredDocument]:
@@ -277,17 +288,27 @@ class Library:
         return Limits(max_file_bytes=settings.max_file_bytes, max_upload_bytes=settings.max_upload_bytes,
                       max_zip_ratio=settings.max_zip_ratio, max_text_chars=settings.max_text_chars,
                       max_passages=settings.max_passages, reader_seconds=settings.reader_timeout_s,
-                      reader_memory_mb=settings.reader_memory_mb)
+                      reader_memory_mb=settings.reader_memory_mb, converter_seconds=settings.converter_timeout_s,
+                      max_ocr_pages=settings.max_ocr_pages,
+                      ocr_page_seconds=settings.ocr_page_timeout_s, ocr_jobs=settings.threads)
 
     def ingest(self, paths: Iterable[Path], doc_type: str | None = None,
                progress: Callable[[int, int, str], None] | None = None, *,
                access: AccessDefaults | None = None) -> IngestReport:
-        return self._ingest(read_sources(paths, doc_type=doc_type, limits=self.limits()), progress, access)
+        return self._ingest(read_sources(paths, doc_type=doc_type, limits=self.limits(), progress=progress,
+                                         vocabulary=self._vocabulary()), progress, access)
 
     def ingest_uploads(self, files: list[tuple[str, bytes]], doc_type: str | None = None,
                        progress: Callable[[int, int, str], None] | None = None, *,
                        access: AccessDefaults | None = None) -> IngestReport:
-        return self._ingest(read_uploads(files, doc_type=doc_type, limits=self.limits()), progress, access)
+        return self._ingest(read_uploads(files, doc_type=doc_type, limits=self.limits(), progress=progress,
+                                         vocabulary=self._vocabulary()), progress, access)
+
+    def _vocabulary(self):
+        """How many of the library's passages hold a syllable or a two-syllable phrase: what the
+        repair of recognised text weighs its choices by (ingest.ocr_text)."""
+        keyword = self.generation().keyword
+        return keyword.document_frequency
 
     def delete(self, doc_id: str) -> bool:
         with self._write_lock:
@@ -386,6 +407,9 @@ class Library:
             meta.update(source.meta)
             if source.filename:
                 meta["filename"] = source.filename
+                if source.download is not None:  # a scan: members download its searchable PDF
+                    meta["original_filename"] = source.filename
+                    meta["filename"] = PurePosixPath(source.filename).stem + ".pdf"
             meta["format"] = source.format
             # Stored, not hashed: a library loaded before visibilities existed stays unchanged.
             meta.setdefault("visibility", DEFAULT_VISIBILITY)
@@ -403,8 +427,11 @@ class Library:
             return 0, refused
         for doc in new_docs:  # stored only now: a refused document leaves no file behind
             source = todo[doc.doc_id][0]
-            if source.data is not None:
-                doc.file = self._store_file(source)
+            if source.download is not None and source.data is not None:
+                doc.file = self._store_file(source.download, doc.meta["filename"])
+                doc.original = self._store_file(source.data, source.filename)
+            elif source.data is not None:
+                doc.file = self._store_file(source.data, source.filename)
 
         docs = {k: v for k, v in old.docs.items() if k not in todo}
         keep = [i for i, c in enumerate(old.chunks) if c.doc_id not in todo]
@@ -424,15 +451,14 @@ class Library:
         self._commit(docs, chunks, vectors, keyword, manifest)
         return len(new_chunks), refused
 
-    def _store_file(self, source: SourceDocument) -> str:
-        assert source.data is not None, "only sources that carry their file are stored"
-        suffix = Path(source.filename).suffix.lower() or ".bin"
-        name = hashlib.sha256(source.data).hexdigest() + suffix
+    def _store_file(self, data: bytes, filename: str) -> str:
+        suffix = Path(filename).suffix.lower() or ".bin"
+        name = hashlib.sha256(data).hexdigest() + suffix
         target = self.root / FILES_DIR / name
         if not target.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
             with tempfile.NamedTemporaryFile(dir=target.parent, prefix=".tmp-", delete=False) as tmp:
-                tmp.write(source.data)
+                tmp.write(data)
                 tmp.flush()
                 os.fsync(tmp.fileno())
             os.replace(tmp.name, target)
@@ -471,12 +497,14 @@ class Library:
             if old != live.name:
                 shutil.rmtree(gens / old, ignore_errors=True)
         # The live generation's documents are in memory; only the kept predecessors are read.
-        referenced = {doc.file for doc in live.docs.values()}
+        referenced = {name for doc in live.docs.values() for name in (doc.file, doc.original)}
         for name in sorted(p.name for p in gens.glob("gen-*")):
             if name == live.name:
                 continue
             with open(gens / name / DOCS_FILE, encoding="utf-8") as lines:
-                referenced.update(json.loads(line)["file"] for line in lines)
+                for line in lines:
+                    stored = json.loads(line)
+                    referenced.update((stored["file"], stored.get("original", "")))
         files = self.root / FILES_DIR
         if files.is_dir():
             for path in files.iterdir():

@@ -31,7 +31,7 @@ __all__ = ["normalize_number", "number_keys", "PARTY_NUMBER", "STATE_NUMBER"]
 
 # Codes typed without their diacritics ("qd", "nd") and the mixed-case ones, back to how they are
 # written. Only codes that cannot be read another way: "HD" stays HD (hướng dẫn), not HĐ.
-_CODE_SPELLING = {"QD": "QĐ", "QDI": "QĐi", "QĐI": "QĐi", "ND": "NĐ", "DU": "ĐU", "DUK": "ĐUK",
+CODE_SPELLING = {"QD": "QĐ", "QDI": "QĐi", "QĐI": "QĐi", "ND": "NĐ", "DU": "ĐU", "DUK": "ĐUK",
                   "HDND": "HĐND", "TTG": "TTg", "CTR": "CTr", "TTR": "TTr", "DA": "ĐA",
                   "BGDDT": "BGDĐT", "DD": "ĐĐ", "T.U": "TW", "T.Ư": "TW", "TƯ": "TW"}
 
@@ -134,7 +134,7 @@ def _parse_numbers(text: str) -> list[dict]:
 
 def _looks_like_code(code: str) -> bool:
     # "27 tháng/năm" must not read as a number: a code is short and written in capitals.
-    return code.isupper() or fold(code).upper() in _CODE_SPELLING
+    return code.isupper() or fold(code).upper() in CODE_SPELLING
 
 
 def _codes_of_word(folded_word: str) -> list[str]:
@@ -160,5 +160,5 @@ def _key(code: str) -> str:
 
 def _spell_code(code: str) -> str:
     upper = nfc(code).upper().replace(" ", "")
-    return _CODE_SPELLING.get(upper, _CODE_SPELLING.get(fold(upper), upper)
-                              if "Đ" not in upper else _CODE_SPELLING.get(upper, upper))
+    return CODE_SPELLING.get(upper, CODE_SPELLING.get(fold(upper), upper)
+                              if "Đ" not in upper else CODE_SPELLING.get(upper, upper))

@@ -32,6 +32,12 @@ class Limits:
     max_word_chars: int = MAX_WORD_CHARS
     reader_seconds: float = 120.0  # one file's reader, wall clock (SOTAY_READER_TIMEOUT_S)
     reader_memory_mb: int = 2048  # the reader's address space (SOTAY_READER_MEMORY_MB)
+    # One external converter run (LibreOffice, antiword, unrtf: ingest/office.py), wall clock;
+    # always cut to end before the reader's deadline (SOTAY_CONVERTER_TIMEOUT_S).
+    converter_seconds: float = 60.0
+    max_ocr_pages: int = 300  # pages recognised in one file (SOTAY_MAX_OCR_PAGES)
+    ocr_page_seconds: float = 60.0  # OCR of one page, wall clock (SOTAY_OCR_PAGE_TIMEOUT_S)
+    ocr_jobs: int = 2  # pages recognised at once, one a core (SOTAY_THREADS)
     # Run the format readers (PDF, DOCX, HTML, text) in a worker process that enforces the two
     # bounds above; False runs them in this process, with neither.
     isolate: bool = True

@@ -8,6 +8,7 @@ deadline and a memory bound (`ingest.isolation`).
 """
 from __future__ import annotations
 
+import base64
 import io
 import json
 import mimetypes
@@ -16,20 +17,27 @@ import struct
 import unicodedata
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
-from .errors import IngestFailure, ReadError
+from .errors import IngestFailure, NeedsOCR, ReadError
 from .isolation import BoundedWorker, WorkerError
+from .legacy_encodings import ENCODINGS as LEGACY_ENCODINGS
+from .legacy_encodings import convert_legacy, legacy_note
 from .limits import MB, RATIO_FLOOR_BYTES, Limits, check_text_size
+from .ocr import image_to_pdf, recognise
+from .ocr_text import Vocabulary, no_vocabulary, recognised_text
+from .office import Budget, read_doc, read_odt, read_rtf
 from .pdf import read_pdf
 from .plaintext import decode_text, strip_markdown
+from .sniff import IMAGE_KINDS, SUFFIX_KINDS, kind_to_read
 from .topics import parse_topics, topics_problem
 from .webpage import read_html
 from .word import read_docx
 
-SUPPORTED = {".pdf", ".docx", ".html", ".htm", ".txt", ".md", ".jsonl", ".zip"}
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff"}
+SUPPORTED = {".pdf", ".docx", ".doc", ".rtf", ".odt", ".html", ".htm", ".txt", ".md", ".jsonl", ".zip"} | IMAGE_SUFFIXES
 SIDECAR_SUFFIX = ".meta.json"
 SIDECAR_MAX_BYTES = 64 * 1024
 META_MAX_CHARS = 1000  # one metadata field (a title, an issuer...)
@@ -40,10 +48,18 @@ META_FIELDS = {"type", "number", "date", "issuer", "title", "source", "author", 
 CONTENT_TYPES = {
     ".pdf": "application/pdf",
     ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".doc": "application/msword",
+    ".rtf": "application/rtf",
+    ".odt": "application/vnd.oasis.opendocument.text",
     ".html": "text/html; charset=utf-8",
     ".htm": "text/html; charset=utf-8",
     ".txt": "text/plain; charset=utf-8",
     ".md": "text/markdown; charset=utf-8",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".tif": "image/tiff",
+    ".tiff": "image/tiff",
 }
 
 
@@ -58,6 +74,9 @@ class SourceDocument:
     origin: str = ""  # path shown to editors in reports
     filename: str = ""  # original file name, for downloads
     data: bytes | None = None  # the original file, kept for download
+    # What members download instead, when reading made a better file: a scan or photo's PDF with
+    # a searchable text layer (the original is kept and offered too).
+    download: bytes | None = None
     format: str = ""
     notes: list[str] = field(default_factory=list)
 
@@ -129,27 +148,48 @@ def read_file_bytes(data: bytes, name: str, limits: Limits | None = None) -> tup
     suffix = Path(name).suffix.lower()
     if not data.strip():
         raise ReadError("empty file")
+    if suffix not in SUFFIX_KINDS:
+        raise ReadError(f"unsupported file type {suffix or '(none)'}; supported: "
+                        + ", ".join(sorted(SUPPORTED)))
     notes: list[str] = []
     found: dict = {}
-    if suffix == ".pdf":
-        text = read_pdf(data)
-    elif suffix == ".docx":
-        text = read_docx(data)
-    elif suffix in (".html", ".htm"):
+    # What the file is, by its content (ingest.sniff); a mismatch with its name is reported.
+    kind, mismatch = kind_to_read(data, suffix)
+    if mismatch:
+        notes.append(mismatch)
+    converter = Budget.for_reader(limits or Limits())
+    if kind == "pdf":
+        text = read_pdf(data, notes)
+    elif kind == "docx":
+        text = read_docx(data, notes)
+    elif kind == "doc":
+        text = read_doc(data, converter, notes)
+    elif kind == "rtf":
+        text = read_rtf(data, converter, notes)
+    elif kind == "odt":
+        text = read_odt(data, notes=notes)
+    elif kind in IMAGE_KINDS:
+        # A photo or a scan saved as an image: made into a PDF here, recognised by the caller.
+        raise NeedsOCR(None, image_to_pdf(data))
+    elif kind == "html":
         text, found = read_html(data)
-    elif suffix in (".txt", ".md"):
+    else:
         text, encoding = decode_text(data)
         if limits is not None:
             check_text_size(text, limits)
-        if encoding not in ("utf-8",):
+        if encoding in LEGACY_ENCODINGS:
+            notes.append(legacy_note(encoding))
+        elif encoding not in ("utf-8",):
             notes.append(f"decoded as {encoding}")
-        if suffix == ".md":
+        if kind == "markdown":
             text, front = _front_matter(text)
             found.update(front)
             text = strip_markdown(text)
-    else:
-        raise ReadError(f"unsupported file type {suffix or '(none)'}; supported: "
-                        + ", ".join(sorted(SUPPORTED)))
+    # Legacy Vietnamese text no font named, whatever the reader: HTML, a .doc, a .txt re-saved
+    # as UTF-8 from TCVN3 (ingest.legacy_encodings; Unicode text is never changed).
+    text, legacy = convert_legacy(text)
+    if legacy:
+        notes.append(legacy_note(legacy))
     if not text.strip():
         raise ReadError("no text found in the file")
     return text, found, notes
@@ -174,6 +214,8 @@ def read_guarded(data: bytes, name: str, limits: Limits) -> tuple:
         text, found, notes = read_file_bytes(data, name, limits)
         check_text_size(text, limits)
         return "ok", text, found, notes
+    except NeedsOCR as exc:
+        return "ocr", exc.layers, base64.b64encode(exc.pdf).decode("ascii") if exc.pdf is not None else None
     except ReadError as exc:
         return "error", str(exc)
     except MemoryError:
@@ -197,11 +239,15 @@ class _Reader:
     # What the worker runs, by name (a test puts a misbehaving reader in its place).
     function = "ingest.sources:read_in_worker"
 
-    def __init__(self, limits: Limits):
+    def __init__(self, limits: Limits, progress: Progress | None = None,
+                 vocabulary: Vocabulary = no_vocabulary):
         self.limits = limits
+        self.progress = progress
+        self.vocabulary = vocabulary
         self._worker: BoundedWorker | None = None
 
-    def read(self, data: bytes, name: str) -> tuple[str, dict, list[str]]:
+    def read(self, data: bytes, name: str) -> tuple[str, dict, list[str], bytes | None]:
+        """(text, found metadata, notes, a better file to download or None); raises ReadError."""
         limits = self.limits
         if not limits.isolate:
             answer = read_guarded(data, name, limits)
@@ -212,14 +258,36 @@ class _Reader:
                 answer = self._worker.call(self.function, data, name, asdict(limits))
             except WorkerError as exc:
                 raise ReadError(_worker_reason(exc, name)) from None
+        if answer[0] == "ocr":
+            return self._recognise(data, name, answer[1], base64.b64decode(answer[2]) if answer[2] else None)
         if answer[0] != "ok":
             raise ReadError(answer[1])
-        return answer[1], answer[2], answer[3]
+        return answer[1], answer[2], answer[3], None
+
+    def _recognise(self, data: bytes, name: str, layers: list[str] | None,
+                   image_pdf: bytes | None) -> tuple[str, dict, list[str], bytes | None]:
+        """OCR of a scan or photo (ingest.ocr), then the recognised pages cleaned (ingest.ocr_text)."""
+        label = PurePosixPath(name).name
+
+        def pages_done(done: int, total: int) -> None:
+            if self.progress is not None:
+                self.progress(done, total, f"OCR {label}")
+
+        result = recognise(image_pdf or data, layers, self.limits, pages_done)
+        text = recognised_text(result.pages, result.recognised, self.vocabulary)
+        check_text_size(text, self.limits)
+        count = len(result.recognised)
+        note = (f"recognised by OCR (Tesseract, Vietnamese): {count} page{'s' if count != 1 else ''} in "
+                f"{result.seconds:.1f} s; the download is a PDF with a searchable text layer")
+        return text, {}, [note], result.pdf
 
     def close(self) -> None:
         if self._worker is not None:
             self._worker.close()
             self._worker = None
+
+
+Progress = Callable[[int, int, str], None]
 
 
 def _worker_reason(exc: WorkerError, name: str) -> str:
@@ -360,7 +428,7 @@ def _from_bytes(data: bytes, relative: str, origin: str, sidecar: dict | None, d
         yield from read_zip(data, origin, doc_type, reader)
         return
     try:
-        text, found, notes = reader.read(data, relative)
+        text, found, notes, download = reader.read(data, relative)
         meta = dict(sidecar or {})
         if doc_type and "type" not in meta:
             meta["type"] = doc_type
@@ -378,6 +446,7 @@ def _from_bytes(data: bytes, relative: str, origin: str, sidecar: dict | None, d
     yield SourceDocument(
         doc_id=doc_id, text=text, meta=meta, found=_clean_found(found), origin=origin,
         filename=PurePosixPath(relative).name, data=data, format=suffix.lstrip("."), notes=notes,
+        download=download,
     )
 
 
@@ -487,13 +556,15 @@ def _limits(limits: Limits | None, max_bytes: int | None) -> Limits:
 
 
 def read_sources(paths: Iterable[Path], *, doc_type: str | None = None, max_bytes: int | None = None,
-                 limits: Limits | None = None) -> Iterator[SourceDocument | IngestFailure]:
+                 limits: Limits | None = None, progress: Progress | None = None,
+                 vocabulary: Vocabulary = no_vocabulary) -> Iterator[SourceDocument | IngestFailure]:
     """Walk files, folders (recursively, sorted) and zips; yield documents and failures.
 
     `limits` bound what each input may cost (default `Limits()`); `max_bytes`, when given,
-    replaces its `max_file_bytes`.
+    replaces its `max_file_bytes`. `progress(page, pages, stage)` hears of each page recognised
+    in a scan; `vocabulary` (the library's) helps repair what OCR misread (ingest.ocr_text).
     """
-    reader = _Reader(_limits(limits, max_bytes))
+    reader = _Reader(_limits(limits, max_bytes), progress, vocabulary)
     try:
         for root in paths:
             root = Path(root)
@@ -537,9 +608,10 @@ def _read_path(path: Path, relative: str, doc_type: str | None,
 
 
 def read_uploads(files: Iterable[tuple[str, bytes]], *, doc_type: str | None = None, max_bytes: int | None = None,
-                 limits: Limits | None = None) -> Iterator[SourceDocument | IngestFailure]:
-    """Uploaded (filename, bytes) pairs, as the web editor sends them; `limits` as for read_sources."""
-    reader = _Reader(_limits(limits, max_bytes))
+                 limits: Limits | None = None, progress: Progress | None = None,
+                 vocabulary: Vocabulary = no_vocabulary) -> Iterator[SourceDocument | IngestFailure]:
+    """Uploaded (filename, bytes) pairs, as the web editor sends them; the rest as for read_sources."""
+    reader = _Reader(_limits(limits, max_bytes), progress, vocabulary)
     try:
         for filename, data in files:
             name = PurePosixPath(filename.replace("\\", "/")).name

@@ -63,8 +63,10 @@ def content_disposition(filename: str) -> str:
 
 def document_json(doc: StoredDocument) -> dict:
     data = doc.to_json()
-    data.pop("file", None)  # the library's internal storage name
+    data.pop("file", None)  # the library's internal storage names
+    data.pop("original", None)
     data["file_url"] = url_for("api.document_file", doc_id=doc.doc_id) if doc.file else None
+    data["original_url"] = url_for("api.document_original", doc_id=doc.doc_id) if doc.original else None
     data["audio_url"] = url_for("api.document_audio", doc_id=doc.doc_id)
     return data
 
@@ -103,16 +105,36 @@ def document(doc_id):
 @blp.route("/documents/<doc_id:doc_id>/file")
 @blp.doc(security=schemas.OPTIONAL_BEARER)
 @blp.alt_response(401, schema=schemas.ErrorSchema, description=schemas.BAD_TOKEN)
-@blp.doc(responses={"200": {"description": "The original file as uploaded, in its own type (application/pdf, "
-                                           "DOCX, text/html, text/plain, text/markdown...)",
+@blp.doc(responses={"200": {"description": "The file as uploaded, in its own type (application/pdf, DOCX, "
+                                           "text/html, text/plain, text/markdown...); for a scan or photo, the "
+                                           "PDF made from it with a searchable, copyable text layer",
                             "content": {"*/*": {}}}})
 def document_file(doc_id):
-    """The original file (PDF, DOCX, ...) with its Vietnamese file name."""
+    """The document's file (PDF, DOCX, ...) with its Vietnamese file name."""
     get_document(doc_id)
     found = state.library().original_file(doc_id, scope())
     if found is None:
         raise ServiceError(404, "not_found", f"document {doc_id!r} has no original file")
-    path, filename, content_type = found
+    return _send(*found)
+
+
+@blp.route("/documents/<doc_id:doc_id>/original")
+@blp.doc(security=schemas.OPTIONAL_BEARER)
+@blp.alt_response(401, schema=schemas.ErrorSchema, description=schemas.BAD_TOKEN)
+@blp.doc(responses={"200": {"description": "A scan or photo exactly as it was uploaded (image/jpeg, "
+                                           "image/tiff, application/pdf...)",
+                            "content": {"*/*": {}}}})
+def document_original(doc_id):
+    """A scanned or photographed document exactly as it was received (404 for other documents:
+    their file is the upload itself)."""
+    get_document(doc_id)
+    found = state.library().received_file(doc_id, scope())
+    if found is None:
+        raise ServiceError(404, "not_found", f"document {doc_id!r} was not scanned: its file is the upload itself")
+    return _send(*found)
+
+
+def _send(path, filename: str, content_type: str):
     response = send_file(path, mimetype=content_type, conditional=True, max_age=3600)
     # send_file appends a charset to text types even when the type names one already.
     response.headers["Content-Type"] = content_type

@@ -103,7 +103,9 @@ def document(doc_id):
     meta = [(label, vn_date(doc.meta[key]) if key == "date" else type_label(doc.meta[key]))
             for key, label in META_LABELS if doc.meta.get(key)]
     has_file = state.library().original_file(doc_id, scope()) is not None
-    return render_template("document.html", doc=doc, paragraphs=paragraphs, meta=meta, has_file=has_file)
+    has_original = state.library().received_file(doc_id, scope()) is not None
+    return render_template("document.html", doc=doc, paragraphs=paragraphs, meta=meta, has_file=has_file,
+                           has_original=has_original)
 
 
 @bp.route("/news")

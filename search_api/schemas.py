@@ -112,7 +112,11 @@ class DocumentSchema(ma.Schema):
     meta = fields.Dict()
     content_hash = fields.String()
     added_at = fields.String()
-    file_url = fields.String(allow_none=True, metadata={"description": "The original file, if kept"})
+    file_url = fields.String(allow_none=True, metadata={
+        "description": "The file to download, if kept: the upload, or for a scan or photo its PDF with a "
+                       "searchable text layer"})
+    original_url = fields.String(allow_none=True, metadata={
+        "description": "A scan or photo exactly as uploaded (null for other documents)"})
     audio_url = fields.String()
 
 
@@ -145,6 +149,39 @@ class IngestReportSchema(ma.Schema):
     chunks_indexed = fields.Integer()
     seconds = fields.Float()
     summary = fields.String()
+
+
+class UploadDoneSchema(IngestReportSchema):
+    job_id = fields.String(metadata={"description": "The upload's job (GET /api/jobs/<job_id>)"})
+
+
+MAX_UPLOAD_WAIT_S = 300
+
+
+class UploadArgs(_Query):
+    wait = fields.Float(load_default=0.0, validate=validate.Range(min=0, max=MAX_UPLOAD_WAIT_S), metadata={
+        "description": "seconds to wait for the job to finish and answer its report (200); 0, the default, "
+                       "answers at once with the job (202)"})
+
+
+class JobProgressSchema(ma.Schema):
+    stage = fields.String(metadata={"description": "e.g. 'OCR quet.pdf' (pages) or 'embedding' (passages)"})
+    done = fields.Integer()
+    total = fields.Integer()
+
+
+class JobSchema(ma.Schema):
+    job_id = fields.String()
+    status = fields.String(metadata={"description": "queued, running, done or failed"})
+    status_url = fields.String()
+    created_at = fields.String()
+    started_at = fields.String(allow_none=True)
+    finished_at = fields.String(allow_none=True)
+    files = fields.List(fields.String(), metadata={"description": "The uploaded files' names"})
+    progress = fields.Nested(JobProgressSchema)
+    report = fields.Nested(IngestReportSchema, allow_none=True, metadata={"description": "When done"})
+    error = fields.String(allow_none=True, metadata={"description": "When failed: why"})
+    restarts = fields.Integer(metadata={"description": "Times a server restart took the job up again"})
 
 
 class DeletedSchema(ma.Schema):

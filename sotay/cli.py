@@ -45,14 +45,20 @@ def cli():
 
 
 class _Progress:
-    """A tqdm bar on a terminal, nothing when output goes to a file or a pipe."""
+    """A tqdm bar on a terminal. When output goes to a file or a pipe, only the pages of a scan
+    being recognised, one line a page (minutes of OCR should not look like a hang in a log)."""
 
-    def __init__(self, enabled: bool):
+    def __init__(self, enabled: bool, page_lines: bool = False):
         self.enabled = enabled
+        self.page_lines = page_lines
         self.bar = None
+        self._last: tuple[str, int] | None = None
 
     def __call__(self, done: int, total: int, stage: str) -> None:
         if not self.enabled:
+            if self.page_lines and stage.startswith("OCR ") and done and self._last != (stage, done):
+                self._last = (stage, done)
+                click.echo(f"  {stage}: trang {done}/{total}", err=True)
             return
         if self.bar is None:
             import shutil
@@ -66,6 +72,8 @@ class _Progress:
                             ncols=size.columns, nrows=size.lines)
         self.bar.total = total
         self.bar.n = done
+        self.bar.set_description(stage, refresh=False)
+        self.bar.unit = "page" if stage.startswith("OCR ") else "chunk"
         self.bar.refresh()
 
     def close(self) -> None:
@@ -121,7 +129,7 @@ def ingest(paths, index, doc_type, visibility, org_slug, topics, as_json):
 
     access = AccessDefaults(visibility=visibility, org=org_slug, admit=admit, topics=tuple(dict.fromkeys(topics)))
     library = _library(settings)
-    progress = _Progress(sys.stderr.isatty() and not as_json)
+    progress = _Progress(sys.stderr.isatty() and not as_json, page_lines=not as_json)
     if not as_json:
         click.echo(f"Đang nạp vào {settings.index_dir} ...", err=True)
     try:

@@ -80,7 +80,9 @@ def test_encrypted_pdf_is_refused_with_reason(tmp_path):
     assert failure.path == str(locked) and "encrypted PDF" in failure.reason
 
 
-def test_scanned_pdf_without_text_layer_needs_ocr(tmp_path):
+def test_pdf_of_blank_pages_is_not_sent_to_ocr(tmp_path):
+    # Pages without text and without images are blank, not scans: nothing to recognise.
+    # (Scans are recognised: tests/test_ocr.py.)
     from pypdf import PdfWriter
 
     writer = PdfWriter()
@@ -90,7 +92,7 @@ def test_scanned_pdf_without_text_layer_needs_ocr(tmp_path):
     with open(path, "wb") as out:
         writer.write(out)
     failure = one(read_sources([path]))
-    assert isinstance(failure, IngestFailure) and "no text layer, needs OCR" in failure.reason
+    assert isinstance(failure, IngestFailure) and failure.reason == "no text found in the file"
 
 
 def test_corrupt_pdf_empty_file_and_unsupported_extension(tmp_path):
