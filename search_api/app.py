@@ -9,6 +9,7 @@ from settings import Settings
 
 from .errors import register_error_handlers
 from .ids import DocIdConverter
+from .jobs import JobQueue
 from .limits import install_limits
 from .schemas import ErrorSchema
 from .sessions import install_sessions
@@ -29,6 +30,17 @@ class SotayApi(Api):
 
     def _register_error_handlers(self):
         pass
+
+
+def install_jobs(app: Flask, settings: Settings) -> None:
+    """The upload queue (search_api/jobs.py); its worker starts now when a stopped server left
+    jobs to finish, otherwise with the first upload."""
+    from .editor import run_upload
+
+    queue = JobQueue(settings.index_dir, lambda job, files, progress: run_upload(app, job, files, progress))
+    app.extensions["sotay"]["jobs"] = queue
+    if queue.pending():
+        queue.start()
 
 
 def create_app(settings: Settings | None = None, library: Library | None = None) -> Flask:
@@ -78,6 +90,7 @@ def create_app(settings: Settings | None = None, library: Library | None = None)
     app.register_blueprint(saved_pages)
     register_error_handlers(app)
     install_sessions(app, settings)
+    install_jobs(app, settings)
     install_limits(app, settings)
 
     @app.after_request

@@ -397,7 +397,8 @@ UPLOAD_BYTES = UPLOAD_TEXT.encode()
 
 
 def upload(client, name=UPLOAD_NAME, data=UPLOAD_BYTES, headers=AUTH):
-    return client.post("/api/documents", data={"files": (io.BytesIO(data), name)}, headers=headers,
+    return client.post("/api/documents?wait=60", data={"files": (io.BytesIO(data), name)},
+                       headers=headers,
                        content_type="multipart/form-data")
 
 
@@ -442,7 +443,8 @@ def test_upload_reports_each_file(writable):
     data = {"files": [(io.BytesIO(UPLOAD_TEXT.encode()), UPLOAD_NAME),
                       (io.BytesIO(b"MZ\x90\x00"), "virus.exe"),
                       (io.BytesIO(b""), "rong.txt")]}
-    report = client.post("/api/documents", data=data, headers=AUTH, content_type="multipart/form-data").get_json()
+    report = client.post("/api/documents?wait=60", data=data, headers=AUTH,
+                         content_type="multipart/form-data").get_json()
     assert report["added"] == ["ke-hoach-phong-chong-lut"]
     failed = {f["path"]: f["reason"] for f in report["failed"]}
     assert set(failed) == {"virus.exe", "rong.txt"}
@@ -456,7 +458,7 @@ def test_upload_jsonl_body(writable):
          "text": "Mưa lớn gây ngập lụt nhiều tuyến phố."},
         {"_id": "hong", "title": "Thiếu nội dung"},
     ])
-    response = client.post("/api/documents", data=lines.encode(), headers=AUTH,
+    response = client.post("/api/documents?wait=60", data=lines.encode(), headers=AUTH,
                            content_type="application/x-ndjson")
     report = response.get_json()
     assert report["added"] == ["tin-tuc/bao-lut"] and len(report["failed"]) == 1
@@ -465,7 +467,7 @@ def test_upload_jsonl_body(writable):
 
 def test_upload_without_files_or_with_a_wrong_type(writable):
     client = writable.test_client()
-    response = client.post("/api/documents", data={}, headers=AUTH, content_type="multipart/form-data")
+    response = client.post("/api/documents?wait=60", data={}, headers=AUTH, content_type="multipart/form-data")
     assert response.status_code == 422 and "files" in error_of(response)["message"]
     response = client.post("/api/documents", json={"x": 1}, headers=AUTH)
     assert response.status_code == 415

@@ -68,6 +68,7 @@ def check(case) -> None:
 def test_the_document_lists_every_operation(operations):
     assert set(operations) == {
         "GET /api/search", "GET /api/documents/{doc_id}", "GET /api/documents/{doc_id}/file",
+        "GET /api/documents/{doc_id}/original", "GET /api/jobs/{job_id}",
         "GET /api/documents/{doc_id}/audio", "GET /api/news", "POST /api/tts", "POST /api/documents",
         "DELETE /api/documents/{doc_id}", "GET /healthz", "GET /api/bookmarks", "POST /api/bookmarks",
         "DELETE /api/bookmarks/{doc_id}", "GET /api/listening/{doc_id}", "PUT /api/listening/{doc_id}",

@@ -71,7 +71,7 @@ def test_an_upload_may_be_larger_than_the_small_body_bound(make_app):
     # reached the library's readers instead of being cut off with a 413.
     client = make_app().test_client()
     data = b"\0" * (2 * 1024 * 1024)
-    response = client.post("/api/documents", headers=AUTH, content_type="multipart/form-data",
+    response = client.post("/api/documents?wait=60", headers=AUTH, content_type="multipart/form-data",
                            data={"files": (io.BytesIO(data), "ban-ghi.bin")})
     assert response.status_code == 200, response.get_json()
     assert [f["path"] for f in response.get_json()["failed"]] == ["ban-ghi.bin"]

@@ -106,6 +106,13 @@ def test_search_results_total_pages_snippets(viewer):
 def test_document_file_and_audio(viewer):
     name, sees, client, headers = viewer
     status = 200 if sees else 404
+    # The document is a text file, not a scan: it has no "original" beside its file, for anyone,
+    # and those who may not see it get the answer of a document that does not exist.
+    original = client.get(f"/api/documents/{INTERNAL}/original", headers=headers)
+    assert original.status_code == 404
+    if not sees:
+        assert original.get_data().replace(INTERNAL.encode(), b"") == client.get(
+            "/api/documents/khong-co/original", headers=headers).get_data().replace(b"khong-co", b"")
     for path in (f"/api/documents/{INTERNAL}", f"/api/documents/{INTERNAL}/file",
                  f"/api/documents/{INTERNAL}/audio?engine=offline", f"/doc/{INTERNAL}"):
         response = client.get(path, headers=headers)
@@ -167,7 +174,7 @@ def test_a_wrong_or_revoked_token_is_401_and_a_move_counts_at_the_next_request(w
 def upload(client, headers, **fields):
     data = {"files": (io.BytesIO("Thông báo của chi bộ về sinh hoạt tháng.".encode()), "thong-bao-moi.txt"),
             **fields}
-    return client.post("/api/documents", data=data, headers=headers, content_type="multipart/form-data")
+    return client.post("/api/documents?wait=60", data=data, headers=headers, content_type="multipart/form-data")
 
 
 def test_editors_publish_and_remove_only_inside_their_subtree(world):

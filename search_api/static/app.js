@@ -214,30 +214,86 @@
       });
       var doctype = document.getElementById("doctype").value.trim();
       if (doctype) data.append("type", doctype);
-      status.textContent = "Đang nạp, xin chờ…";
+      status.textContent = "Đang gửi tệp…";
       button.disabled = true;
-      fetch(form.action, { method: "POST", body: data, headers: { "Authorization": "Bearer " + token } })
-        .then(function (response) {
-          return response.json().then(function (body) { return { ok: response.ok, status: response.status, body: body }; });
-        })
+      var auth = { "Authorization": "Bearer " + token };
+      fetch(form.action, { method: "POST", body: data, headers: auth })
+        .then(readJson)
         .then(function (result) {
           if (!result.ok) {
-            var messages = {
-              401: "Mã biên tập không đúng.",
-              403: "Chức năng biên tập đang tắt trên máy chủ.",
-              413: "Tệp quá lớn so với giới hạn cho phép.",
-              503: "Thư viện đang bận nạp dữ liệu khác, vui lòng thử lại sau."
-            };
-            status.textContent = messages[result.status] ||
-              ("Không nạp được: " + ((result.body.error && result.body.error.message) || result.status));
+            status.textContent = uploadError(result);
+            button.disabled = false;
             return;
           }
-          status.textContent = "Đã nạp xong. Văn bản mới có thể tìm kiếm ngay.";
-          showReport(result.body);
+          if (result.status === 200) {  // finished already (the API's ?wait=)
+            finished(result.body);
+            return;
+          }
+          // 202: the upload is a job; follow it until it is done (OCR of a scan takes minutes).
+          status.textContent = "Đã nhận tệp, đang chờ nạp…";
+          follow(result.body.status_url, auth);
         })
-        .catch(function () { status.textContent = "Mất kết nối tới máy chủ, vui lòng thử lại."; })
-        .then(function () { button.disabled = false; });
+        .catch(function () {
+          status.textContent = "Mất kết nối tới máy chủ, vui lòng thử lại.";
+          button.disabled = false;
+        });
     });
+
+    function readJson(response) {
+      return response.json().then(function (body) { return { ok: response.ok, status: response.status, body: body }; });
+    }
+
+    function uploadError(result) {
+      var messages = {
+        401: "Mã biên tập không đúng.",
+        403: "Chức năng biên tập đang tắt trên máy chủ.",
+        413: "Tệp quá lớn so với giới hạn cho phép.",
+        429: "Đã gửi quá nhiều lần, vui lòng chờ một lát.",
+        503: "Thư viện đang bận nạp dữ liệu khác, vui lòng thử lại sau."
+      };
+      return messages[result.status] ||
+        ("Không nạp được: " + ((result.body.error && result.body.error.message) || result.status));
+    }
+
+    function describe(job) {
+      var p = job.progress || {};
+      if (job.status === "queued") return "Đang chờ đến lượt nạp…";
+      if (!p.stage) return "Đang đọc tệp…";
+      if (p.stage.indexOf("OCR ") === 0) {
+        return "Đang nhận dạng chữ " + p.stage.slice(4) + ": trang " + p.done + "/" + p.total;
+      }
+      if (p.total) return "Đang lập chỉ mục: " + p.done + "/" + p.total + " đoạn";
+      return "Đang nạp…";
+    }
+
+    function follow(url, auth) {
+      fetch(url, { headers: auth })
+        .then(readJson)
+        .then(function (result) {
+          if (!result.ok) {
+            status.textContent = uploadError(result);
+            button.disabled = false;
+            return;
+          }
+          var job = result.body;
+          if (job.status === "done") {
+            finished(job.report);
+          } else if (job.status === "failed") {
+            status.textContent = "Không nạp được: " + job.error;
+            button.disabled = false;
+          } else {
+            status.textContent = describe(job);
+            setTimeout(function () { follow(url, auth); }, 1000);
+          }
+        })
+        .catch(function () { setTimeout(function () { follow(url, auth); }, 3000); });
+    }
+
+    function finished(report) {
+      status.textContent = "Đã nạp xong. Văn bản mới có thể tìm kiếm ngay.";
+      showReport(report);
+      button.disabled = false;
+    }
   }
 
   document.addEventListener("DOMContentLoaded", function () {
