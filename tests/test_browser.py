@@ -181,3 +181,30 @@ def test_phone_width_has_no_horizontal_scroll_and_big_tap_targets(page, name, pa
         .map(e => [e.outerHTML.slice(0, 60), e.getBoundingClientRect().height])
         .filter(([, h]) => h < 44)""")
     assert small == []
+
+
+def test_editor_follows_a_scan_page_by_page_and_offers_both_downloads(page):
+    """A scan's OCR takes seconds: the editor page says which page it is recognising, then
+    shows the report; the document page then offers its searchable PDF and the scan as received."""
+    from tests import scans
+
+    typeset = scans.typeset("KẾ HOẠCH\nvề trồng cây xanh\nChi bộ tổ dân phố số 7 vận động đảng viên "
+                            "trồng cây bàng quanh nhà văn hóa.\n\f\nĐảng viên báo cáo chi ủy vào cuối quý.")
+    scan = scans.image_pdf([scans.scan(p, seed=i) for i, p in enumerate(typeset.pages)])
+    page.goto("/editor")
+    page.fill("#token", EDITOR_TOKEN)
+    page.set_input_files("#files", files=[{"name": "quet-trong-cay.pdf", "mimeType": "application/pdf",
+                                           "buffer": scan}])
+    page.click("form#upload button[type=submit]")
+    page.wait_for_function("() => document.getElementById('status').textContent"
+                           ".includes('Đang nhận dạng chữ quet-trong-cay.pdf: trang')", timeout=60_000)
+    page.wait_for_function("() => !document.querySelector('form#upload button').disabled", timeout=120_000)
+    assert page.locator("#status").inner_text() == "Đã nạp xong. Văn bản mới có thể tìm kiếm ngay."
+    assert any("Đã thêm" in row and "quet-trong-cay" in row for row in page.locator("#rows tr").all_inner_texts())
+    page.goto("/doc/quet-trong-cay")
+    with page.expect_download() as pdf:
+        page.get_by_role("link", name="Tải bản PDF (có lớp chữ)").click()
+    assert pdf.value.suggested_filename == "quet-trong-cay.pdf"
+    with page.expect_download() as original:
+        page.get_by_role("link", name="Tải bản quét gốc").click()
+    assert Path(original.value.path()).read_bytes() == scan
