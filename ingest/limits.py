@@ -37,6 +37,7 @@ class Limits:
     converter_seconds: float = 60.0
     max_ocr_pages: int = 300  # pages recognised in one file (SOTAY_MAX_OCR_PAGES)
     ocr_page_seconds: float = 60.0  # OCR of one page, wall clock (SOTAY_OCR_PAGE_TIMEOUT_S)
+    ocr_start_seconds: float = 30.0  # OCRmyPDF's start and the PDF it writes, on top of the pages
     ocr_jobs: int = 2  # pages recognised at once, one a core (SOTAY_THREADS)
     # Run the format readers (PDF, DOCX, HTML, text) in a worker process that enforces the two
     # bounds above; False runs them in this process, with neither.

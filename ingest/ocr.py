@@ -29,7 +29,8 @@ LANGUAGE = "vie"
 # Below this many letters a page has no usable text layer: it is recognised.
 MIN_LETTERS_PER_PAGE = 20
 _PLUGIN = str(Path(__file__).with_name("ocr_progress.py"))
-_MARK = "SOTAY-PAGE"
+_MARK = "SOTAY-PAGE"  # what ocr_progress prints (loaded by path, it keeps its own copy)
+_PAGE_TIMED_OUT = "[tesseract] took too long to OCR"  # OCRmyPDF's warning for a page it skipped
 # A phone's JPEG says 72 dpi or nothing; a page is then taken to be A4 on its long side.
 _CREDIBLE_DPI = (100, 1200)
 _A4_LONG_INCHES = 11.69
@@ -144,17 +145,17 @@ def recognise(pdf: bytes, layers: list[str] | None, limits: Limits, progress: Pr
         raise ReadError(f"the scan has {len(todo):,} pages to recognise, over the limit of "
                         f"{limits.max_ocr_pages:,} pages recognised in one file (SOTAY_MAX_OCR_PAGES): split it "
                         "into parts and upload them separately, or raise SOTAY_MAX_OCR_PAGES")
-    # One page's time more than the pages: OCRmyPDF's start and the PDF it writes at the end.
-    seconds = limits.ocr_page_seconds * (len(todo) + 1)
-    # Pages in parallel, one a core; a single page gets the cores to itself (Tesseract's threads).
-    cores = max(1, limits.ocr_jobs)
-    jobs = max(1, min(cores, len(todo)))
-    threads = max(1, cores // jobs)
+    # Each page is bounded by Tesseract's own timeout; the whole run by the pages' time and an
+    # allowance for OCRmyPDF's start and the PDF it writes at the end.
+    seconds = limits.ocr_start_seconds + limits.ocr_page_seconds * len(todo)
+    # Pages in parallel, one a core, each Tesseract on one thread: its OpenMP threads gained 8% on
+    # a lone page of a quiet machine and lost several times that on a busy one (docs/ocr.md).
+    jobs = max(1, min(limits.ocr_jobs, len(todo)))
     with Scratch("sotay-ocr-") as folder:
         (folder / "in.pdf").write_bytes(pdf)
         argv = [sys.executable, "-m", "ocrmypdf", "--plugin", _PLUGIN, "-l", LANGUAGE, "--skip-text",
                 "--rotate-pages", "--deskew", "--output-type", "pdf", "--optimize", "1",
-                "--jobs", str(jobs), "--tesseract-timeout", str(max(1, int(limits.ocr_page_seconds))),
+                "--jobs", str(jobs), "--tesseract-timeout", f"{limits.ocr_page_seconds:g}",
                 "--sidecar", "text.txt", "in.pdf", "out.pdf"]
 
         reported = {-1}
@@ -168,13 +169,22 @@ def recognise(pdf: bytes, layers: list[str] | None, limits: Limits, progress: Pr
 
         try:
             finished = run_bounded(argv, workdir=folder, seconds=seconds, memory_mb=max(2048, limits.reader_memory_mb),
-                                   env={"OMP_THREAD_LIMIT": str(threads)}, on_stderr_line=on_line)
+                                   env={"OMP_THREAD_LIMIT": "1"}, on_stderr_line=on_line)
         except TimeoutError:
             raise ReadError(f"recognising the {len(todo)} page(s) took longer than {seconds:g} s "
-                            f"({limits.ocr_page_seconds:g} s a page, SOTAY_OCR_PAGE_TIMEOUT_S): the scan may be "
-                            "damaged; scan it again, or raise SOTAY_OCR_PAGE_TIMEOUT_S") from None
+                            f"({limits.ocr_page_seconds:g} s a page, SOTAY_OCR_PAGE_TIMEOUT_S, and "
+                            f"{limits.ocr_start_seconds:g} s to start and finish): the scan may be damaged; scan it "
+                            "again, or raise SOTAY_OCR_PAGE_TIMEOUT_S") from None
+        stderr = finished.stderr.decode("utf-8", "replace")
         if finished.returncode != 0 or not (folder / "out.pdf").exists():
-            raise ReadError(_failure(finished.returncode, finished.stderr.decode("utf-8", "replace")))
+            raise ReadError(_failure(finished.returncode, stderr))
+        skipped = stderr.count(_PAGE_TIMED_OUT)
+        if skipped:
+            # OCRmyPDF leaves such a page without text and carries on: a document missing pages
+            # must not be stored as if it were whole.
+            raise ReadError(f"{skipped} page(s) took Tesseract longer than {limits.ocr_page_seconds:g} s "
+                            "(SOTAY_OCR_PAGE_TIMEOUT_S) and were not recognised: upload the file again when the "
+                            "server is less busy, or raise SOTAY_OCR_PAGE_TIMEOUT_S")
         texts = (folder / "text.txt").read_text(encoding="utf-8", errors="replace").split("\f")
         output = (folder / "out.pdf").read_bytes()
     if len(texts) < pages:  # the sidecar has one entry a page; never fewer, but never index past it

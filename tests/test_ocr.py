@@ -165,9 +165,20 @@ def test_a_scan_over_the_page_limit_is_refused_before_ocr():
 
 def test_ocr_that_overruns_its_deadline_is_killed_and_reported():
     page = typeset()
-    failure = read_one("cham.pdf", scans.image_pdf(page.pages), ocr_page_seconds=0.2)
+    started = time.perf_counter()
+    failure = read_one("cham.pdf", scans.image_pdf(page.pages), ocr_page_seconds=0.1, ocr_start_seconds=0.3)
     assert isinstance(failure, IngestFailure)
     assert "took longer than 0.4 s" in failure.reason and "SOTAY_OCR_PAGE_TIMEOUT_S" in failure.reason
+    assert time.perf_counter() - started < 10
+
+
+def test_a_page_tesseract_gives_up_on_fails_the_file_instead_of_going_missing():
+    # OCRmyPDF leaves a page Tesseract overran without text and carries on; the file must not
+    # then be stored as if it were whole.
+    page = typeset(DOCUMENT + "\f\n" + SECOND_PAGE)
+    failure = read_one("cham.pdf", scans.image_pdf(page.pages), ocr_page_seconds=0.05, ocr_start_seconds=60)
+    assert isinstance(failure, IngestFailure), failure
+    assert "2 page(s) took Tesseract longer than 0.05 s" in failure.reason, failure.reason
 
 
 def test_sotay_ingest_reports_each_page_it_recognises(tmp_path, make_library, monkeypatch):
