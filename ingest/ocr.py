@@ -154,7 +154,7 @@ def recognise(pdf: bytes, layers: list[str] | None, limits: Limits, progress: Pr
     with Scratch("sotay-ocr-") as folder:
         (folder / "in.pdf").write_bytes(pdf)
         argv = [sys.executable, "-m", "ocrmypdf", "--plugin", _PLUGIN, "-l", LANGUAGE, "--skip-text",
-                "--rotate-pages", "--deskew", "--output-type", "pdf", "--optimize", "1",
+                "--rotate-pages", "--deskew", "--output-type", "pdf", "--optimize", "0",
                 "--jobs", str(jobs), "--tesseract-timeout", f"{limits.ocr_page_seconds:g}",
                 "--sidecar", "text.txt", "in.pdf", "out.pdf"]
 
