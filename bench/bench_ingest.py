@@ -78,8 +78,9 @@ def main() -> None:
     texts = [chunk_index_text(generation.docs[c.doc_id], c) for c in generation.chunks]
 
     started = time.perf_counter()
-    embedder.model.encode(texts, prompt_name="passage", batch_size=64, normalize_embeddings=True,
-                          show_progress_bar=False)
+    with embedder.arithmetic():  # the library's own path (SOTAY_EMBED_PRECISION), bfloat16 weights and all
+        embedder.model.encode(texts, prompt_name="passage", batch_size=64, normalize_embeddings=True,
+                              show_progress_bar=False)
     encode_s = time.perf_counter() - started
 
     pipeline_rate = len(texts) / ingest_s

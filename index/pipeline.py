@@ -23,24 +23,23 @@ from .records import Chunk, StoredDocument
 
 @component
 class PassageEmbedder:
-    """Embeds chunk Documents with the library's shared model (see embedder.py for why shared)."""
+    """Embeds chunk Documents with the library's shared model (see embedder.py for why shared).
 
-    def __init__(self, embedder: Embedder, batch_size: int = 64):
+    All the passages of a run go to the embedder in one call, which sorts them by length before
+    batching; batches of 64 in document order padded every passage to the longest of its batch.
+    """
+
+    def __init__(self, embedder: Embedder):
         self.embedder = embedder
-        self.batch_size = batch_size
         self.progress = None
 
     @component.output_types(documents=list[Document])
     def run(self, documents: list[Document]):
         texts = [_chunk_text_of(doc) for doc in documents]
-        embedded = []
-        for start in range(0, len(texts), self.batch_size):
-            batch = texts[start:start + self.batch_size]
-            vectors = self.embedder.embed_passages(batch)
-            for doc, vector in zip(documents[start:start + self.batch_size], vectors, strict=True):
-                embedded.append(replace(doc, embedding=vector.tolist()))
-            if self.progress:
-                self.progress(len(embedded), len(texts), "embedding")
+        progress = self.progress
+        vectors = self.embedder.embed_passages(
+            texts, progress=(lambda done, total: progress(done, total, "embedding")) if progress else None)
+        embedded = [replace(doc, embedding=vector.tolist()) for doc, vector in zip(documents, vectors, strict=True)]
         return {"documents": embedded}
 
 

@@ -41,6 +41,7 @@ from .embedder import Embedder
 from .generation import DOCS_FILE, Generation, chunk_index_text, fsync_dir
 from .keyword import KeywordIndex
 from .model import prepare_model
+from .precision import embedded_precision
 from .records import Chunk, SearchFilters, SearchResponse, StoredDocument
 from .vectors import VectorIndex
 
@@ -152,7 +153,8 @@ class Library:
     def embedder(self) -> Embedder:
         if self._embedder is None:
             path = prepare_model(Path(self.settings.home), self.settings.model)
-            self._embedder = Embedder(path, threads=self.settings.threads)
+            self._embedder = Embedder(path, threads=self.settings.threads,
+                                      precision=self.settings.embed_precision)
         return self._embedder
 
     def _read_current(self) -> str | None:
@@ -397,7 +399,8 @@ class Library:
 
         embedder = self.embedder
         model_name = embedder.name
-        reembed_all = bool(old.docs) and old.manifest.get("model") not in ("", model_name)
+        reembed_all = bool(old.docs) and (old.manifest.get("model") not in ("", model_name)
+                                          or embedded_precision(old.manifest) != embedder.precision)
         now = datetime.now(UTC).isoformat(timespec="seconds")
         pipeline = IndexingPipeline(embedder, max_passages=self.settings.max_passages)
 
@@ -437,7 +440,8 @@ class Library:
         keep = [i for i, c in enumerate(old.chunks) if c.doc_id not in todo]
         chunks = [old.chunks[i] for i in keep]
         if reembed_all:
-            # The library was embedded by another model: mixing vector spaces would be nonsense.
+            # The library was embedded by another model, or another path of this one (bfloat16,
+            # float32): one library's vectors all come from one path.
             texts = [chunk_index_text(docs[c.doc_id], c) for c in chunks]
             vectors = embedder.embed_passages(texts) if texts else _empty(new_vectors.shape[1])
         else:
@@ -447,7 +451,7 @@ class Library:
         keyword = KeywordIndex.derive(old.keyword, keep, [chunk_index_text(docs[c.doc_id], c) for c in new_chunks])
         chunks.extend(new_chunks)
         vectors = np.concatenate([vectors, new_vectors]) if len(new_vectors) else vectors
-        manifest = dict(old.manifest, model=model_name, dim=int(vectors.shape[1]))
+        manifest = dict(old.manifest, model=model_name, precision=embedder.precision, dim=int(vectors.shape[1]))
         self._commit(docs, chunks, vectors, keyword, manifest)
         return len(new_chunks), refused
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from .doctypes import DOCUMENT_TYPES
 
@@ -93,8 +94,14 @@ def place_tone(bare: str, tone: str | None) -> str:
 
 def canonical_tones(text: str) -> str:
     """Put every Vietnamese tone mark in one canonical place (classic style): hoà -> hòa."""
-    return _WORD.sub(lambda m: canonical_syllable(m.group(0)) if _has_tone(m.group(0)) else m.group(0),
-                     nfc(text))
+    return _WORD.sub(lambda m: _canonical_word(m.group(0)), nfc(text))
+
+
+@lru_cache(maxsize=1 << 16)
+def _canonical_word(word: str) -> str:
+    # Cached: a library repeats a few thousand syllables endlessly, and placing tones was a third
+    # of ingest's work outside the embedding model (bench/bench_embed.py, docs/benchmarks.md).
+    return canonical_syllable(word) if _has_tone(word) else word
 
 
 def _has_tone(word: str) -> bool:

@@ -3,12 +3,12 @@
 `FakeEmbedder` replaces `index.embedder.Embedder` (the e5-small model, ~10 s to load, ~30
 passages/s to embed) in the tests of the library, the API, the pages and the CLI that do not
 measure retrieval quality. It has the same face as the parts of the code that use an embedder
-see it (`name`, `dim`, `path`, `threads`, `batch_size`, `embed_passages`, `embed_queries`,
-`embed_query`, `count_tokens`) and real, deterministic behaviour: a text becomes the L2-normalized
-sum of its feature-hashed syllables, syllable bigrams and character trigrams (accents folded), so
-texts sharing words get close vectors and unrelated ones do not. It knows no synonyms or
-paraphrases: a test that asserts what a natural-language query finds by meaning needs the real
-model (the `embedder` fixture) and is marked slow.
+see it (`name`, `dim`, `path`, `threads`, `batch_size`, `precision`, `embed_passages`,
+`embed_queries`, `embed_query`, `count_tokens`) and real, deterministic behaviour: a text becomes
+the L2-normalized sum of its feature-hashed syllables, syllable bigrams and character trigrams
+(accents folded), so texts sharing words get close vectors and unrelated ones do not. It knows no
+synonyms or paraphrases: a test that asserts what a natural-language query finds by meaning needs
+the real model (the `embedder` fixture) and is marked slow.
 
 Its `name` is recorded as the library's model in every generation's manifest, so a library it
 built is never mistaken for one the real model embedded: the next ingest with the real model sees
@@ -49,11 +49,14 @@ class FakeEmbedder:
     """Deterministic hashing embedder with the interface of `index.embedder.Embedder`; no model."""
 
     def __init__(self, name: str = FAKE_MODEL_NAME, dim: int = DIM, seed: int = 0,
-                 threads: int = 1, batch_size: int = 32):
+                 threads: int = 1, batch_size: int = 32, precision: str = "float32"):
         # A path that names no model folder: code that would load weights from it fails loudly.
         self.path = Path("/nonexistent/sotay-test-models") / name
         self.threads = threads
         self.batch_size = batch_size
+        # Recorded in the manifest as the real embedder's is; "bfloat16" rounds every vector to
+        # bfloat16's 8-bit mantissa, so the two paths give close vectors that are not the same.
+        self.precision = precision
         self._dim = dim
         self._seed = seed
         self.calls = {"passages": 0, "queries": 0}  # texts embedded, for tests that count work
@@ -74,16 +77,23 @@ class FakeEmbedder:
         norm = float(np.linalg.norm(vector))
         if norm == 0.0:  # no words at all: a fixed unit vector, as a model gives some vector
             vector[0], norm = 1.0, 1.0
-        return vector / norm
+        vector /= norm
+        if self.precision == "bfloat16":
+            vector = (vector.view(np.uint32) + 0x8000 & 0xFFFF0000).view(np.float32)
+            vector /= np.linalg.norm(vector)
+        return vector
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         if not len(texts):
             return np.zeros((0, self._dim), np.float32)
         return np.ascontiguousarray(np.stack([self._vector(t) for t in texts]), dtype=np.float32)
 
-    def embed_passages(self, texts: list[str]) -> np.ndarray:
+    def embed_passages(self, texts: list[str], progress=None) -> np.ndarray:
         self.calls["passages"] += len(texts)
-        return self._encode(list(texts))
+        vectors = self._encode(list(texts))
+        if progress and len(texts):
+            progress(len(texts), len(texts))
+        return vectors
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         self.calls["queries"] += len(texts)
