@@ -68,7 +68,7 @@ def build_generation(corpus: Path, n_chunks: int, dim: int):
     from index.generation import Generation, chunk_index_text
     from index.keyword import KeywordIndex
     from index.records import Chunk, StoredDocument
-    from index.vectors import VectorIndex
+    from index.segment import Segment
 
     docs, chunks = {}, []
     orgs = sorted(org_tree())
@@ -94,8 +94,7 @@ def build_generation(corpus: Path, n_chunks: int, dim: int):
     keyword = KeywordIndex.build([chunk_index_text(docs[c.doc_id], c) for c in chunks])
     print(f"keyword index: {len(chunks)} chunks, {len(keyword.terms)} terms, "
           f"built in {time.perf_counter() - started:.1f} s", file=sys.stderr)
-    return Generation("bench", docs, chunks, VectorIndex.build(vectors), keyword,
-                      Generation.build_document_keyword(docs), {"dim": dim})
+    return Generation("bench", [Segment.build("bench", docs, chunks, vectors, keyword)], {}, {"dim": dim})
 
 
 def _timed(run, queries: list[str]) -> dict[str, float]:

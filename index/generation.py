@@ -1,84 +1,100 @@
-"""One complete, immutable snapshot of the library on disk.
+"""The library as one reader sees it: the live rows of the segments one manifest names.
 
-A generation is a folder holding everything a search needs — documents, chunks, the FAISS index
-and the keyword index — written in full before it becomes visible. The library's `CURRENT` file
-names the live generation and is switched with one atomic rename, so a reader (or an ingest killed
-at any moment) only ever sees a whole generation, the old one or the new one.
+A `Generation` is immutable, as the segments it is made of are: a search that holds one sees the
+library of one manifest from its first step to its last, whatever a writer commits meanwhile.
+Its rows are numbered as if the live documents and passages of its segments were one index:
+documents are `doc_id_list` (each segment's live documents in id order, segment after segment),
+chunk `i` is `chunks[i]`, row `i` of `vectors` and of `keyword`; row `j` of `doc_keyword` is
+document `doc_id_list[j]`. A document deleted or replaced since its segment was written has no
+row at all. Building one costs a pass over the documents and passages of the library in arrays
+and lists, not a copy of its vectors or term counts: those stay in their segments.
 """
 from __future__ import annotations
 
-import json
-import os
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
 from functools import cached_property
-from pathlib import Path
 
 import numpy as np
 
 from .access import DocumentAccess, Scope
-from .keyword import KeywordIndex
+from .keyword import KeywordView
 from .records import Chunk, StoredDocument
-from .vectors import VectorIndex
-
-DOCS_FILE = "documents.jsonl"
-CHUNKS_FILE = "chunks.jsonl"
-MANIFEST_FILE = "manifest.json"
-KEYWORD_DIR = "keyword"
-# BM25 over whole documents, beside the one over passages (search fuses the two).
-DOCUMENT_KEYWORD_DIR = "keyword-documents"
-FORMAT_VERSION = 1
+from .segment import (  # noqa: F401  (re-exported: the texts indexed are part of this face)
+    Segment,
+    chunk_index_text,
+    document_index_text,
+    index_text,
+)
+from .vectors import VectorView
 
 
-def index_text(title: str, heading: str, text: str) -> str:
-    """What the keyword index and the embedder see for a chunk: title, heading path, passage.
-
-    The title is the one given or found in the document (`meta["title"]`), never the first line a
-    document without one is shown under: that line is in the text already, and repeating it in
-    every passage pulled the passages' vectors toward the document's opening (docs/quality.md).
-    """
-    return "\n".join(p for p in (title, heading, text) if p)
-
-
-def chunk_index_text(doc: StoredDocument, chunk: Chunk) -> str:
-    return index_text(doc.meta.get("title", ""), chunk.heading, chunk.text)
-
-
-def document_index_text(doc: StoredDocument) -> str:
-    """What the whole-document keyword index sees: the title and the full text."""
-    return index_text(doc.meta.get("title", ""), "", doc.text)
-
-
-@dataclass
 class Generation:
-    name: str
-    docs: dict[str, StoredDocument]
-    chunks: list[Chunk]
-    vectors: VectorIndex
-    keyword: KeywordIndex
-    # Rows in `doc_id_list` order.
-    doc_keyword: KeywordIndex
-    manifest: dict = field(default_factory=dict)
-
-    def __post_init__(self):
-        doc_ids = sorted(self.docs)
-        self.doc_order = {doc_id: i for i, doc_id in enumerate(doc_ids)}
+    def __init__(self, name: str, segments: Iterable[Segment], deleted: Mapping[str, Iterable[str]] | None = None,
+                 manifest: dict | None = None, dim: int = 384):
+        self.name = name
+        self.segments = list(segments)
+        self.deleted = {seg: frozenset(ids) for seg, ids in (deleted or {}).items() if ids}
+        self.manifest = dict(manifest or {})
+        # A later segment's copy of a document wins: a writer tombstones the old one when it
+        # commits the new, and this guards the moment in between for a reader of an odd manifest.
+        latest: dict[str, Segment] = {}
+        for segment in self.segments:
+            for doc_id in segment.doc_ids:
+                latest[doc_id] = segment
+        docs: dict[str, StoredDocument] = {}
+        doc_id_list: list[str] = []
+        chunks: list[Chunk] = []
+        chunk_doc_index: list[np.ndarray] = []
+        keyword_parts, doc_keyword_parts, vector_parts = [], [], []
+        for segment in self.segments:
+            dead = self.deleted.get(segment.name, frozenset())
+            live_ids = [d for d in segment.doc_ids if d not in dead and latest[d] is segment]
+            all_live = len(live_ids) == len(segment.doc_ids)
+            if all_live:
+                docs.update(segment.docs)
+                rows = None
+                live_docs = None
+                local_to_view = np.arange(len(segment.doc_ids), dtype=np.int64) + len(doc_id_list)
+                chunks.extend(segment.chunks)
+                chunk_doc_index.append(local_to_view[segment.chunk_doc])
+            else:
+                keep = np.zeros(len(segment.doc_ids), dtype=bool)
+                position = {d: i for i, d in enumerate(segment.doc_ids)}
+                live_docs = np.asarray([position[d] for d in live_ids], np.int64)
+                keep[live_docs] = True
+                local_to_view = np.full(len(segment.doc_ids), -1, np.int64)
+                local_to_view[live_docs] = np.arange(len(live_docs)) + len(doc_id_list)
+                rows = segment.rows_of(keep)
+                for d in live_ids:
+                    docs[d] = segment.docs[d]
+                chunks.extend(segment.chunks[i] for i in rows)
+                chunk_doc_index.append(local_to_view[segment.chunk_doc[rows]])
+            doc_id_list.extend(live_ids)
+            keyword_parts.append((segment.keyword, rows))
+            doc_keyword_parts.append((segment.doc_keyword, live_docs))
+            vector_parts.append((segment.vectors, rows))
+        self.docs = docs
+        self.doc_id_list = doc_id_list
+        self.doc_order = {doc_id: i for i, doc_id in enumerate(doc_id_list)}
+        self.chunks = chunks
         # Row i -> the document of chunk i, as an array so filters become vectorized masks.
-        self.chunk_doc_ids = np.array([c.doc_id for c in self.chunks], dtype=object)
-        self.chunk_doc_index = np.array([self.doc_order[c.doc_id] for c in self.chunks], dtype=np.int64)
-        self.doc_id_list = doc_ids
-        self.chunks_by_doc: dict[str, list[int]] = {}
-        for i, chunk in enumerate(self.chunks):
-            self.chunks_by_doc.setdefault(chunk.doc_id, []).append(i)
+        self.chunk_doc_index = (np.concatenate(chunk_doc_index) if chunk_doc_index
+                                else np.zeros(0, np.int64))
+        self.keyword = KeywordView(keyword_parts)
+        self.doc_keyword = KeywordView(doc_keyword_parts)
+        dim = int(self.manifest.get("dim") or (self.segments[0].vectors.dim if self.segments else dim))
+        self.vectors = VectorView(vector_parts, dim)
 
     @classmethod
     def empty(cls, dim: int = 384) -> Generation:
-        return cls("empty", {}, [], VectorIndex.build(np.zeros((0, dim), np.float32)),
-                   KeywordIndex.build([]), KeywordIndex.build([]), {"model": "", "dim": dim})
+        return cls("empty", [], {}, {"model": "", "dim": dim}, dim)
 
-    @staticmethod
-    def build_document_keyword(docs: dict[str, StoredDocument]) -> KeywordIndex:
-        """The whole-document keyword index of `docs`, from scratch (rows in sorted id order)."""
-        return KeywordIndex.build([document_index_text(docs[d]) for d in sorted(docs)])
+    def locate(self, doc_id: str) -> Segment | None:
+        """The segment holding the live copy of `doc_id`."""
+        for segment in reversed(self.segments):
+            if doc_id in segment.docs and doc_id not in self.deleted.get(segment.name, ()):
+                return segment
+        return None
 
     def doc_mask(self, keep_doc_ids: set[str]) -> np.ndarray:
         """Boolean mask over chunk ids of the chunks that belong to `keep_doc_ids`."""
@@ -101,72 +117,3 @@ class Generation:
         """Mask over chunk ids of the documents `scope` may see; None: all of them."""
         docs = self.visible_docs(scope)
         return None if docs is None else docs[self.chunk_doc_index]
-
-    # -- persistence ------------------------------------------------------------------------
-
-    def save(self, directory: Path) -> None:
-        directory.mkdir(parents=True)
-        with open(directory / DOCS_FILE, "w", encoding="utf-8") as out:
-            for doc_id in sorted(self.docs):
-                out.write(json.dumps(self.docs[doc_id].to_json(), ensure_ascii=False) + "\n")
-        with open(directory / CHUNKS_FILE, "w", encoding="utf-8") as out:
-            for chunk in self.chunks:
-                out.write(json.dumps(chunk.to_json(), ensure_ascii=False) + "\n")
-        self.vectors.save(directory)
-        (directory / KEYWORD_DIR).mkdir()
-        self.keyword.save(directory / KEYWORD_DIR)
-        self.doc_keyword.save(directory / DOCUMENT_KEYWORD_DIR)
-        manifest = dict(self.manifest, format=FORMAT_VERSION, documents=len(self.docs),
-                        chunks=len(self.chunks))
-        (directory / MANIFEST_FILE).write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
-        _fsync_tree(directory)
-
-    @classmethod
-    def load(cls, directory: Path) -> Generation:
-        manifest = json.loads((directory / MANIFEST_FILE).read_text())
-        if manifest.get("format") != FORMAT_VERSION:
-            raise RuntimeError(f"{directory} was written by another version of Sổ tay "
-                               f"(format {manifest.get('format')}); re-ingest into a new index folder")
-        with open(directory / DOCS_FILE, encoding="utf-8") as lines:
-            docs = {d["doc_id"]: StoredDocument.from_json(d) for d in map(json.loads, lines)}
-        with open(directory / CHUNKS_FILE, encoding="utf-8") as lines:
-            chunks = [Chunk(**c) for c in map(json.loads, lines)]
-        vectors = VectorIndex.load(directory)
-        keyword = KeywordIndex.load(directory / KEYWORD_DIR)
-        # A generation written before the document index existed builds it here and answers as
-        # before; its next ingest writes the index to disk.
-        doc_keyword = (KeywordIndex.load(directory / DOCUMENT_KEYWORD_DIR)
-                       if (directory / DOCUMENT_KEYWORD_DIR).exists() else cls.build_document_keyword(docs))
-        return cls(directory.name, docs, chunks, vectors, keyword, doc_keyword, manifest)
-
-    def derive_document_keyword(self, docs: dict[str, StoredDocument]) -> KeywordIndex:
-        """The whole-document keyword index of the library `docs`, tokenizing only the documents
-        that are new or changed since this generation (rows in sorted document-id order)."""
-        order = sorted(docs)
-        kept = [d for d in order if d in self.doc_order
-                and self.docs[d].content_hash == docs[d].content_hash and self.docs[d].title == docs[d].title]
-        kept_set = set(kept)
-        fresh = [d for d in order if d not in kept_set]
-        row = {d: i for i, d in enumerate(kept + fresh)}
-        return KeywordIndex.derive(self.doc_keyword, [self.doc_order[d] for d in kept],
-                                   [document_index_text(docs[d]) for d in fresh], [row[d] for d in order])
-
-
-def _fsync_tree(directory: Path) -> None:
-    """Flush every file, then the folders, so a power cut cannot publish a half-written folder."""
-    for root, _dirs, files in os.walk(directory):
-        for name in files:
-            fd = os.open(os.path.join(root, name), os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-        fsync_dir(Path(root))
-
-
-def fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

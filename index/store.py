@@ -2,14 +2,16 @@
 
 Layout of an index folder:
 
-    CURRENT                  name of the live generation (switched by an atomic rename)
-    generations/gen-000007/  a complete snapshot (see generation.py)
-    files/<sha256>.<ext>     original files, content-addressed, so generations can share them
+    CURRENT                  name of the live manifest (switched by an atomic rename)
+    manifests/m-000012.json  the live segments and their deleted documents (manifest.py)
+    segments/seg-000031/     immutable segments, each the documents of one commit or merge (segment.py)
+    files/<sha256>.<ext>     original files, content-addressed, so segments can share them
     .write.lock              held by the one process that may write
 
-Writers build a whole new generation beside the live one and then switch `CURRENT`; readers keep
-the generation object they loaded, so a search running during an ingest sees the old library or
-the new one, never a mixture.
+A commit writes a segment of only the documents it adds or changes, marks their old copies
+deleted in a new manifest, and switches `CURRENT`; readers keep the `Generation` they built from
+one manifest, so a search running during an ingest sees the old library or the new one, never a
+mixture. Merges (merge.py) run after commits, holding the write lock only to switch the manifest.
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ import hashlib
 import json
 import os
 import re
+import secrets
 import shutil
 import tempfile
 import threading
@@ -36,23 +39,39 @@ from ingest.topics import classify, topics_problem
 from ingest.visibility import DEFAULT_VISIBILITY, access_problem
 from settings import Settings
 
+from . import merge as merging
 from .access import ANONYMOUS, Scope
 from .embedder import Embedder
-from .generation import DOCS_FILE, Generation, chunk_index_text, fsync_dir
-from .keyword import KeywordIndex
+from .generation import Generation, chunk_index_text
+from .manifest import (  # noqa: F401  (CURRENT_FILE: part of the folder's layout others read)
+    CURRENT_FILE,
+    GENERATIONS_DIR,
+    MANIFESTS_DIR,
+    SEGMENTS_DIR,
+    Manifest,
+    SegmentEntry,
+    load_manifest,
+    read_current,
+    switch_current,
+    write_manifest,
+)
 from .model import prepare_model
 from .precision import embedded_precision
-from .records import Chunk, SearchFilters, SearchResponse, StoredDocument
-from .vectors import VectorIndex
+from .records import SearchFilters, SearchResponse, StoredDocument
+from .segment import GENERATION_MANIFEST, SEGMENT_FILE, Segment, fsync_dir, fsync_tree
 
-CURRENT_FILE = "CURRENT"
-GENERATIONS_DIR = "generations"
 FILES_DIR = "files"
 LOCK_FILE = ".write.lock"
 OWNER_FILE = ".write.owner"
 # Facet lists kept per (generation, scope); a library serves a few scopes per organisation.
 FACET_CACHE = 256
-KEEP_GENERATIONS = 2  # the live one and its predecessor, which a slow reader may still be opening
+# The live manifest and its predecessor, whose segments a slow reader may still be opening.
+KEEP_MANIFESTS = 2
+# How long a writer waits for a merge that holds the write lock to switch its manifest.
+MERGE_SWITCH_WAIT_S = 60.0
+# What runs merges: "inline" after each commit, in the committing thread (the command line, whose
+# process ends with the command); "background", a thread of their own (the server); "off".
+MERGE_MODES = ("inline", "background", "off")
 
 
 class LibraryBusy(RuntimeError):
@@ -137,14 +156,22 @@ def content_hash(source: SourceDocument, text: str) -> str:
 class Library:
     """A Sổ tay library in one index folder. Thread-safe; one writer process at a time."""
 
-    def __init__(self, settings: Settings, embedder: Embedder | None = None):
+    def __init__(self, settings: Settings, embedder: Embedder | None = None, merges: str = "inline"):
+        if merges not in MERGE_MODES:
+            raise ValueError(f"merges must be one of {', '.join(MERGE_MODES)}, not {merges!r}")
         self.settings = settings
         self.root = Path(settings.index_dir)
+        self.merges = merges
         self._embedder = embedder
         self._generation: Generation | None = None
         self._current_name: str | None = None
+        self._manifest: Manifest | None = None
+        # Loaded segments by name: immutable, so every generation that names one shares it.
+        self._segments: dict[str, Segment] = {}
         self._load_lock = threading.Lock()
         self._write_lock = threading.Lock()
+        self._merge_lock = threading.Lock()
+        self._merger: threading.Thread | None = None
         self._facets: dict[tuple, dict[str, list[str]]] = {}
 
     # -- reading ------------------------------------------------------------------------------
@@ -158,10 +185,7 @@ class Library:
         return self._embedder
 
     def _read_current(self) -> str | None:
-        try:
-            return (self.root / CURRENT_FILE).read_text().strip() or None
-        except FileNotFoundError:
-            return None
+        return read_current(self.root)
 
     def generation(self) -> Generation:
         """The live generation; picks up one committed by another process (cheap file read)."""
@@ -169,14 +193,48 @@ class Library:
         if self._generation is not None and name == self._current_name:
             return self._generation
         with self._load_lock:
-            name = self._read_current()
-            if self._generation is None or name != self._current_name:
-                if name is None:
-                    self._generation = Generation.empty()
-                else:
-                    self._generation = Generation.load(self.root / GENERATIONS_DIR / name)
-                self._current_name = name
+            for attempt in range(3):
+                name = self._read_current()
+                if self._generation is not None and name == self._current_name:
+                    break
+                try:
+                    self._open(name)
+                    break
+                except FileNotFoundError:
+                    # A writer collected what the name pointed to between our two reads: the
+                    # pointer has moved on, read it again.
+                    if attempt == 2:
+                        raise
+        assert self._generation is not None
         return self._generation
+
+    def _open(self, name: str | None) -> None:
+        """Build the generation of manifest `name` (caller holds `_load_lock`)."""
+        if name is None:
+            self._generation, self._manifest = Generation.empty(), None
+        elif name.startswith("gen-"):
+            # The layout before segments: one whole snapshot, read as the library's one segment.
+            folder = self.root / GENERATIONS_DIR / name
+            segment = Segment.load(folder)
+            fields = json.loads((folder / GENERATION_MANIFEST).read_text())
+            fields = {k: v for k, v in fields.items() if k in ("model", "precision", "dim")}
+            self._generation = Generation(name, [segment], {}, fields)
+            self._manifest = None
+        else:
+            manifest = load_manifest(self.root, name)
+            segments = [self._segment(entry_name) for entry_name in manifest.segment_names()]
+            self._generation = Generation(name, segments, manifest.deleted, manifest.fields)
+            self._manifest = manifest
+            live = set(manifest.segment_names())
+            for cached in [n for n in self._segments if n not in live]:
+                del self._segments[cached]
+        self._current_name = name
+
+    def _segment(self, name: str) -> Segment:
+        segment = self._segments.get(name)
+        if segment is None:
+            segment = self._segments[name] = Segment.load(self.root / SEGMENTS_DIR / name)
+        return segment
 
     # Every read takes the viewer's `Scope` (index/access.py); the default is an anonymous viewer,
     # so a caller that forgets one shows public documents only.
@@ -227,7 +285,7 @@ class Library:
         mask = generation.visible_docs(scope)
         ids = generation.doc_id_list if mask is None else [d for d, ok in zip(generation.doc_id_list, mask,
                                                                                  strict=True) if ok]
-        return [generation.docs[d] for d in ids]
+        return [generation.docs[d] for d in sorted(ids)]
 
     def news(self, limit: int = 20, scope: Scope = ANONYMOUS, topic: str | None = None) -> list[StoredDocument]:
         """The news `scope` may see, newest first; only those of `topic` when given."""
@@ -266,9 +324,11 @@ class Library:
 
     # -- writing ------------------------------------------------------------------------------
 
-    def _lock(self):
+    def _lock(self, purpose: str = "ingest", wait: float = 0.0):
+        """The write lock. A writer that finds a merge switching its manifest waits for it (a
+        fraction of a second); one that finds another ingest is refused at once, with who holds it."""
         self.root.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(str(self.root / LOCK_FILE), timeout=0)
+        lock = FileLock(str(self.root / LOCK_FILE), timeout=wait)
         try:
             lock.acquire()
         except Timeout:
@@ -277,11 +337,13 @@ class Library:
                 owner = (self.root / OWNER_FILE).read_text().strip()
             except OSError:
                 pass
-            raise LibraryBusy(
-                f"another ingest is writing to {self.root}{' (' + owner + ')' if owner else ''}; "
-                "wait for it to finish and run this again"
-            ) from None
-        (self.root / OWNER_FILE).write_text(f"pid {os.getpid()} since {time.strftime('%H:%M:%S')}")
+            if "merging" not in owner or wait:
+                raise LibraryBusy(
+                    f"another ingest is writing to {self.root}{' (' + owner + ')' if owner else ''}; "
+                    "wait for it to finish and run this again"
+                ) from None
+            return self._lock(purpose, MERGE_SWITCH_WAIT_S)
+        (self.root / OWNER_FILE).write_text(f"pid {os.getpid()} {purpose} since {time.strftime('%H:%M:%S')}")
         return lock
 
     def limits(self) -> Limits:
@@ -313,21 +375,18 @@ class Library:
         return keyword.document_frequency
 
     def delete(self, doc_id: str) -> bool:
+        """Delete a document: the manifest marks it deleted in its segment; nothing is rewritten."""
         with self._write_lock:
             lock = self._lock()
             try:
                 old = self.generation()
                 if doc_id not in old.docs:
                     return False
-                docs = {k: v for k, v in old.docs.items() if k != doc_id}
-                keep = [i for i, c in enumerate(old.chunks) if c.doc_id != doc_id]
-                chunks = [old.chunks[i] for i in keep]
-                vectors = np.asarray(old.vectors.vectors)[keep] if keep else _empty(old.vectors.dim)
-                keyword = KeywordIndex.derive(old.keyword, keep, [])
-                self._commit(docs, chunks, vectors, keyword, old.manifest)
-                return True
+                self._commit(None, {doc_id: old.docs[doc_id]}, old.manifest)
             finally:
                 lock.release()
+        self._after_commit()
+        return True
 
     def _ingest(self, sources, progress, access: AccessDefaults | None = None) -> IngestReport:
         from ingest.vntext import normalize_text
@@ -391,6 +450,8 @@ class Library:
             finally:
                 lock.release()
         report.seconds = time.perf_counter() - started
+        if report.chunks:
+            self._after_commit()
         return report
 
     def _rebuild(self, old: Generation, todo: dict, progress) -> tuple[int, dict[str, str]]:
@@ -436,24 +497,26 @@ class Library:
             elif source.data is not None:
                 doc.file = self._store_file(source.data, source.filename)
 
-        docs = {k: v for k, v in old.docs.items() if k not in todo}
-        keep = [i for i, c in enumerate(old.chunks) if c.doc_id not in todo]
-        chunks = [old.chunks[i] for i in keep]
+        fields = dict(old.manifest, model=model_name, precision=embedder.precision, dim=int(new_vectors.shape[1]))
+        replaced = {doc_id: old.docs[doc_id] for doc_id in todo if doc_id in old.docs}
         if reembed_all:
             # The library was embedded by another model, or another path of this one (bfloat16,
-            # float32): one library's vectors all come from one path.
+            # float32): one library's vectors all come from one path, so every document is
+            # written again, into one segment.
+            docs = {k: v for k, v in old.docs.items() if k not in todo}
+            chunks = [c for c in old.chunks if c.doc_id not in todo]
             texts = [chunk_index_text(docs[c.doc_id], c) for c in chunks]
             vectors = embedder.embed_passages(texts) if texts else _empty(new_vectors.shape[1])
+            docs.update((doc.doc_id, doc) for doc in new_docs)
+            segment = self._new_segment({**docs}, chunks + new_chunks, np.concatenate([vectors, new_vectors]))
+            self._commit(segment, replaced, fields, replace_all=True)
         else:
-            vectors = np.asarray(old.vectors.vectors)[keep] if keep else _empty(new_vectors.shape[1])
-        for doc in new_docs:
-            docs[doc.doc_id] = doc
-        keyword = KeywordIndex.derive(old.keyword, keep, [chunk_index_text(docs[c.doc_id], c) for c in new_chunks])
-        chunks.extend(new_chunks)
-        vectors = np.concatenate([vectors, new_vectors]) if len(new_vectors) else vectors
-        manifest = dict(old.manifest, model=model_name, precision=embedder.precision, dim=int(vectors.shape[1]))
-        self._commit(docs, chunks, vectors, keyword, manifest)
+            segment = self._new_segment({doc.doc_id: doc for doc in new_docs}, new_chunks, new_vectors)
+            self._commit(segment, replaced, fields)
         return len(new_chunks), refused
+
+    def _new_segment(self, docs: dict[str, StoredDocument], chunks, vectors: np.ndarray) -> Segment:
+        return Segment.build("", docs, chunks, vectors)  # named when committed
 
     def _store_file(self, data: bytes, filename: str) -> str:
         suffix = Path(filename).suffix.lower() or ".bin"
@@ -468,58 +531,238 @@ class Library:
             os.replace(tmp.name, target)
         return name
 
-    def _commit(self, docs: dict[str, StoredDocument], chunks: list[Chunk], vectors: np.ndarray,
-                keyword: KeywordIndex, manifest: dict) -> None:
-        """Write a complete new generation, then make it live with one atomic rename."""
-        gens = self.root / GENERATIONS_DIR
-        gens.mkdir(parents=True, exist_ok=True)
-        _remove_partial(gens)
-        existing = sorted(p.name for p in gens.glob("gen-*"))
-        number = int(existing[-1].split("-")[1]) + 1 if existing else 1
-        name = f"gen-{number:06d}"
-        previous = self.generation()
-        generation = Generation(name, docs, chunks, VectorIndex.build(vectors), keyword,
-                                previous.derive_document_keyword(docs), manifest)
-        staging = gens / f".partial-{name}"
-        generation.save(staging)
-        os.rename(staging, gens / name)
-        fsync_dir(gens)
-        pointer = self.root / (CURRENT_FILE + ".tmp")
-        with open(pointer, "w") as out:
-            out.write(name + "\n")
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(pointer, self.root / CURRENT_FILE)
-        fsync_dir(self.root)
+    # -- committing ---------------------------------------------------------------------------
+
+    def _commit(self, segment: Segment | None, removed: dict[str, StoredDocument], fields: dict,
+                replace_all: bool = False) -> None:
+        """Write `segment` (the documents added or changed; None for a delete), mark the live copies
+        of `removed` deleted where they are, and make that the library with one atomic rename.
+        `replace_all`: `segment` is the whole library. The caller holds the write lock."""
+        base = self._writable_manifest()
+        old = self.generation()
+        where: dict[str, set[str]] = {}
+        for doc_id in removed:
+            if (holder := old.locate(doc_id)) is not None:
+                where.setdefault(holder.name, set()).add(doc_id)
+        entries = [] if replace_all else [
+            SegmentEntry(e.name, e.deleted | where[e.name]) if e.name in where else e for e in base.segments]
+        numbering = {}
+        if segment is not None:
+            segment.name, next_number = self._allocate_segment_name(base)
+            numbering["next_segment"] = next_number
+            self._write_segment(segment, self.root / SEGMENTS_DIR / f".partial-{segment.name}")
+            entries.append(SegmentEntry(segment.name))
+        library = {k: v for k, v in fields.items() if k in ("model", "precision", "dim")}
+        manifest = base.successor(entries, **library, **numbering)
+        self._publish(manifest, segment)
+        self._collect_garbage(manifest, removed)
+
+    def _allocate_segment_name(self, manifest: Manifest) -> tuple[str, int]:
+        """A new segment's name, and the number the next one starts from."""
+        number = int(manifest.fields.get("next_segment", 1))
+        folder = self.root / SEGMENTS_DIR
+        if folder.is_dir():  # never reuse a name an unpublished folder of a killed writer holds
+            taken = [int(m.group(1)) for p in folder.iterdir() if (m := re.fullmatch(r"seg-(\d+)", p.name))]
+            number = max([number, *(t + 1 for t in taken)])
+        return f"seg-{number:06d}", number + 1
+
+    def _write_segment(self, segment: Segment, staging: Path) -> None:
+        """Write `segment` in full under `staging`, then rename it to its name: a segment folder is
+        complete or absent."""
+        folder = self.root / SEGMENTS_DIR
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(staging, ignore_errors=True)
+        segment.save(staging)
+        os.rename(staging, folder / segment.name)
+        fsync_dir(folder)
+
+    def _publish(self, manifest: Manifest, segment: Segment | None) -> None:
+        """Write `manifest`, switch CURRENT to it, and serve it from this process at once (the
+        segments it names are loaded already, or `segment`, just written)."""
+        write_manifest(self.root, manifest)
+        switch_current(self.root, manifest.name)
         with self._load_lock:
-            self._generation, self._current_name = generation, name
-        self._collect_garbage(gens, generation)
+            if segment is not None:
+                self._segments[segment.name] = segment
+            segments = [self._segment(name) for name in manifest.segment_names()]
+            self._generation = Generation(manifest.name, segments, manifest.deleted, manifest.fields)
+            self._manifest, self._current_name = manifest, manifest.name
+            live = set(manifest.segment_names())
+            for cached in [n for n in self._segments if n not in live]:
+                del self._segments[cached]
 
-    def _collect_garbage(self, gens: Path, live: Generation) -> None:
-        names = sorted(p.name for p in gens.glob("gen-*"))
-        for old in names[:-KEEP_GENERATIONS]:
-            if old != live.name:
-                shutil.rmtree(gens / old, ignore_errors=True)
-        # The live generation's documents are in memory; only the kept predecessors are read.
-        referenced = {name for doc in live.docs.values() for name in (doc.file, doc.original)}
-        for name in sorted(p.name for p in gens.glob("gen-*")):
-            if name == live.name:
-                continue
-            with open(gens / name / DOCS_FILE, encoding="utf-8") as lines:
-                for line in lines:
-                    stored = json.loads(line)
-                    referenced.update((stored["file"], stored.get("original", "")))
-        files = self.root / FILES_DIR
-        if files.is_dir():
-            for path in files.iterdir():
-                if path.name not in referenced:
-                    path.unlink(missing_ok=True)
+    def _writable_manifest(self) -> Manifest:
+        """The live manifest; a library in the layout before segments is migrated first: its one
+        generation becomes its first segment (hard links, no copy), the manifest m-000000."""
+        self.generation()
+        if self._manifest is not None:
+            return self._manifest
+        name = self._current_name
+        if name is None:
+            return Manifest("m-000000", (), {})
+        source = self.root / GENERATIONS_DIR / name
+        segment = self._generation.segments[0] if self._generation else Segment.load(source)
+        target = self.root / SEGMENTS_DIR / "seg-000000"
+        if not (target / SEGMENT_FILE).exists():
+            staging = self.root / SEGMENTS_DIR / ".partial-seg-000000"
+            shutil.rmtree(staging, ignore_errors=True)
+            shutil.copytree(source, staging, copy_function=_link_or_copy)
+            (staging / GENERATION_MANIFEST).rename(staging / SEGMENT_FILE)
+            fsync_tree(staging)
+            shutil.rmtree(target, ignore_errors=True)
+            os.rename(staging, target)
+            fsync_dir(target.parent)
+        segment.name = "seg-000000"
+        self._segments[segment.name] = segment
+        assert self._generation is not None
+        return Manifest("m-000000", (SegmentEntry(segment.name),), dict(self._generation.manifest, next_segment=1))
+
+    def _collect_garbage(self, live: Manifest, removed: dict[str, StoredDocument], all_files: bool = False) -> None:
+        """Remove manifests older than the kept ones, segments none of those names, what killed
+        writers left, the layout before segments, and the files no live document uses any more:
+        those of `removed`, or with `all_files` every file (a merge's full sweep)."""
+        manifests = self.root / MANIFESTS_DIR
+        names = sorted((p.stem for p in manifests.glob("m-*.json")), key=lambda n: int(n[2:]))
+        kept = [n for n in names if int(n[2:]) <= live.number][-KEEP_MANIFESTS:]
+        referenced = set(live.segment_names())
+        for name in kept:
+            if name != live.name:
+                try:
+                    referenced.update(load_manifest(self.root, name).segment_names())
+                except (OSError, ValueError, RuntimeError):
+                    pass
+        for name in names:
+            if name not in kept and int(name[2:]) < live.number:
+                (manifests / f"{name}.json").unlink(missing_ok=True)
+        segments = self.root / SEGMENTS_DIR
+        for path in segments.iterdir() if segments.is_dir() else ():
+            if path.name.startswith(".partial-"):
+                shutil.rmtree(path, ignore_errors=True)  # a killed writer's; only lock holders write these
+            elif path.name.startswith(".merging-"):
+                _remove_abandoned_merge(path)
+            elif path.name not in referenced:
+                shutil.rmtree(path, ignore_errors=True)
+        shutil.rmtree(self.root / GENERATIONS_DIR, ignore_errors=True)
+        generation = self._generation
+        assert generation is not None
+        if all_files:
+            files = self.root / FILES_DIR
+            candidates = {p.name for p in files.iterdir()} if files.is_dir() else set()
+        else:
+            candidates = {name for doc in removed.values() for name in (doc.file, doc.original) if name}
+        if not candidates:
+            return
+        in_use = {name for doc in generation.docs.values() for name in (doc.file, doc.original)}
+        for name in candidates - in_use:
+            (self.root / FILES_DIR / name).unlink(missing_ok=True)
+
+    # -- merging ------------------------------------------------------------------------------
+
+    def _after_commit(self) -> None:
+        if self.merges == "inline":
+            self.merge()
+        elif self.merges == "background":
+            with self._merge_lock:
+                if self._merger is not None and self._merger.is_alive():
+                    return
+                self._merger = threading.Thread(target=self.merge, name="sotay-merge", daemon=True)
+                self._merger.start()
+
+    def wait_for_merges(self, timeout: float | None = None) -> None:
+        merger = self._merger
+        if merger is not None:
+            merger.join(timeout)
+
+    def merge(self, force: bool = False) -> int:
+        """Merge segments while the policy (merge.py) asks for it, or with `force` all of them
+        into one; the number of merges done. Holds the write lock only to switch the manifest:
+        searches and other writers go on while the merged segment is written."""
+        done = 0
+        while self._merge_once(force):
+            done += 1
+            force = False
+        return done
+
+    def _merge_once(self, force: bool) -> bool:
+        self.generation()
+        snapshot = self._manifest
+        if snapshot is None:
+            return False
+        sizes = {}
+        for entry in snapshot.segments:
+            segment = self._segment(entry.name)
+            sizes[entry.name] = (len(segment.chunks), len(segment.doc_ids))
+        names = snapshot.segment_names() if force else merging.choose(snapshot, sizes)
+        if len(names) < (2 if force else 1):
+            return False
+        sources = [self._segment(name) for name in names]
+        merged = merging.merge_segments("", sources, snapshot.deleted)
+        staging = self.root / SEGMENTS_DIR / f".merging-{secrets.token_hex(4)}"
+        (self.root / SEGMENTS_DIR).mkdir(parents=True, exist_ok=True)
+        # Held while the merge writes: the sign to a writer's clean-up that this folder is not a
+        # killed merge's leftover. The kernel drops it if this process dies.
+        alive = FileLock(str(staging) + ".lock", timeout=0)
+        alive.acquire()
+        try:
+            merged.save(staging)
+            with self._write_lock:
+                lock = self._lock("merging", wait=-1)  # behind an ingest, however long it takes
+                try:
+                    return self._switch_merged(snapshot, names, merged, staging)
+                finally:
+                    lock.release()
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+            alive.release()
+            Path(str(staging) + ".lock").unlink(missing_ok=True)
+
+    def _switch_merged(self, snapshot: Manifest, names: list[str], merged: Segment, staging: Path) -> bool:
+        self._current_name = None  # read the manifest from disk: another process may have committed
+        self.generation()
+        live = self._manifest
+        if live is None or not set(names) <= set(live.segment_names()):
+            return False  # the library was rebuilt meanwhile (another model): this merge is moot
+        before = {e.name: e.deleted for e in snapshot.segments}
+        # Documents replaced or deleted while the merge ran are still in the merged segment.
+        since = {doc_id for e in live.segments if e.name in before for doc_id in e.deleted - before[e.name]}
+        merged.name, next_number = self._allocate_segment_name(live)
+        os.rename(staging, self.root / SEGMENTS_DIR / merged.name)
+        fsync_dir(self.root / SEGMENTS_DIR)
+        entries, placed = [], False
+        for entry in live.segments:
+            if entry.name in names:
+                if not placed:
+                    entries.append(SegmentEntry(merged.name, frozenset(since & set(merged.docs))))
+                    placed = True
+            else:
+                entries.append(entry)
+        manifest = live.successor(entries, next_segment=next_number)
+        self._publish(manifest, merged)
+        self._collect_garbage(manifest, {}, all_files=True)
+        return True
 
 
-def _remove_partial(gens: Path) -> None:
-    # Left by an ingest that was killed mid-write; never visible to readers.
-    for partial in gens.glob(".partial-*"):
-        shutil.rmtree(partial, ignore_errors=True)
+def _link_or_copy(source: str, target: str) -> None:
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+def _remove_abandoned_merge(path: Path) -> None:
+    """Remove a `.merging-*` folder whose merge died; one whose merge still runs holds its lock."""
+    if path.name.endswith(".lock"):
+        return
+    lock = FileLock(str(path) + ".lock", timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        return
+    try:
+        shutil.rmtree(path, ignore_errors=True)
+    finally:
+        lock.release()
+        Path(str(path) + ".lock").unlink(missing_ok=True)
 
 
 def _empty(dim: int) -> np.ndarray:

@@ -6,8 +6,9 @@ index above `IVF_THRESHOLD` vectors. Haystack's FAISSDocumentStore is not used: 
 never trains IVF, and filters after fetching, while members' filtered searches must still return
 k results.
 
-The float32 matrix is saved beside the FAISS file: it is the source of truth a new generation
-copies unchanged documents' vectors from, whatever index shape was built over it.
+Each segment of the library (index/segment.py) has its own index; `VectorView` searches the live
+rows of all of them as one. The float32 matrix is saved beside the FAISS file: it is what a merge
+copies live rows' vectors from, whatever index shape was built over it.
 """
 from __future__ import annotations
 
@@ -86,3 +87,67 @@ class VectorIndex:
         vectors = np.load(directory / MATRIX_FILE, mmap_mode="r")
         index = faiss.read_index(str(directory / INDEX_FILE))
         return cls(vectors, index)
+
+
+class VectorView:
+    """Nearest live chunks over several segments' vector indexes, as one index of them.
+
+    `parts` are `(index, live)` with `live` the sorted row numbers still in the library (None: all);
+    the view's rows are the live rows of each part in turn. Each segment is searched for the top
+    `k` among its own allowed rows and the candidates are merged: the same answer as one exact
+    index over every live row.
+    """
+
+    def __init__(self, parts: list[tuple[VectorIndex, np.ndarray | None]], dim: int):
+        self.parts = []
+        offset = 0
+        for index, live in parts:
+            count = len(index) if live is None else len(live)
+            self.parts.append((index, None if live is None else np.asarray(live, np.int64), offset, count))
+            offset += count
+        self.n = offset
+        self._dim = dim
+
+    def __len__(self) -> int:
+        return self.n
+
+    @property
+    def dim(self) -> int:
+        return self._dim
+
+    @property
+    def vectors(self) -> np.ndarray:
+        """Every live row's vector, in view order: a copy, for re-embedding checks and tests."""
+        blocks = [np.asarray(index.vectors) if live is None else np.asarray(index.vectors)[live]
+                  for index, live, _, _ in self.parts]
+        return np.concatenate(blocks) if blocks else np.zeros((0, self._dim), np.float32)
+
+    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None):
+        """Return (view row ids, cosine scores), best first; `allowed` masks rows before the cut."""
+        if self.n == 0 or k <= 0:
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        found_ids, found_scores = [], []
+        for index, live, offset, count in self.parts:
+            if not count:
+                continue
+            local_allowed = None
+            if live is not None:
+                local_allowed = np.zeros(len(index), dtype=bool)
+                local_allowed[live] = True if allowed is None else allowed[offset:offset + count]
+            elif allowed is not None:
+                local_allowed = allowed[offset:offset + count]
+            ids, scores = index.search(query, k, local_allowed)
+            if not len(ids):
+                continue
+            if live is None:
+                view_ids = ids.astype(np.int64) + offset
+            else:
+                view_ids = offset + np.searchsorted(live, ids)
+            found_ids.append(view_ids)
+            found_scores.append(scores)
+        if not found_ids:
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        ids = np.concatenate(found_ids)
+        scores = np.concatenate(found_scores)
+        best = np.argsort(-scores, kind="stable")[:k]
+        return ids[best], scores[best]

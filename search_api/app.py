@@ -47,7 +47,7 @@ def create_app(settings: Settings | None = None, library: Library | None = None)
     """Build the web service over `library` (opened from `settings.index_dir` when not given)."""
     settings = settings or Settings()
     if library is None:
-        library = Library(settings)
+        library = Library(settings, merges="background")
 
     app = Flask(__name__)
     app.config.update(

@@ -50,9 +50,9 @@ def fake_embedder():
 def _library_factory(tmp_path, embedder, sotay_home):
     from index.store import Library
 
-    def factory(name: str = "index", **overrides):
+    def factory(name: str = "index", merges: str = "inline", **overrides):
         settings = Settings(index_dir=tmp_path / name, home=sotay_home, threads=THREADS, **overrides)
-        return Library(settings, embedder=embedder)
+        return Library(settings, embedder=embedder, merges=merges)
 
     return factory
 

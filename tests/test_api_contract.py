@@ -148,7 +148,7 @@ def test_speech_refuses_an_unknown_token_as_every_route_does(server):
 
 def test_health_names_the_live_generation(server):
     status, _, body = _request(server, "GET", "/healthz")
-    assert status == 200 and b'"generation":"gen-' in body
+    assert status == 200 and b'"generation":"m-' in body
 
 
 def test_an_original_text_file_has_one_charset(server):

@@ -17,8 +17,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from index.manifest import MANIFESTS_DIR, SEGMENTS_DIR
 from index.query import analyze
-from index.store import CURRENT_FILE, GENERATIONS_DIR, LibraryBusy
+from index.store import CURRENT_FILE, LibraryBusy
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -174,12 +175,12 @@ def test_killed_ingest_leaves_previous_or_next_index_usable(make_real_library, d
     final = make_library()
     assert final.ingest([big]).exit_code == 0
     assert set(final.generation().docs) == after
-    assert not list((final.root / GENERATIONS_DIR).glob(".partial-*"))
+    assert not list((final.root / SEGMENTS_DIR).glob(".partial-*"))
 
 
 @pytest.mark.parametrize("crash_at", ["writing the generation", "switching CURRENT"])
 def test_crash_during_commit_keeps_the_old_generation(make_library, docs_folder, monkeypatch, crash_at):
-    import index.generation
+    import index.segment
     import index.store
 
     library = make_library()
@@ -193,7 +194,7 @@ def test_crash_during_commit_keeps_the_old_generation(make_library, docs_folder,
         raise PowerCut(crash_at)
 
     if crash_at == "writing the generation":
-        monkeypatch.setattr(index.generation.VectorIndex, "save", cut)  # documents.jsonl already written
+        monkeypatch.setattr(index.segment.VectorIndex, "save", cut)  # documents.jsonl already written
     else:
         monkeypatch.setattr(index.store.os, "replace", cut)
     with pytest.raises(PowerCut):
@@ -205,7 +206,7 @@ def test_crash_during_commit_keeps_the_old_generation(make_library, docs_folder,
     assert reopened.search("Sổ tay đảng viên", top_k=1).results[0].doc_id == "qd-27"
     assert reopened.ingest([docs_folder]).exit_code == 0
     assert set(reopened.generation().docs) == {"qd-27", "tin/rau-an-toan", "van-ban/qd-27"}
-    assert not list((reopened.root / GENERATIONS_DIR).glob(".partial-*"))
+    assert not list((reopened.root / SEGMENTS_DIR).glob(".partial-*"))
 
 
 def test_generation_switch_is_one_atomic_pointer(make_library, docs_folder, monkeypatch):
@@ -213,7 +214,7 @@ def test_generation_switch_is_one_atomic_pointer(make_library, docs_folder, monk
     name is being written leaves the old pointer intact, and no reader sees a partial name."""
     import builtins
 
-    import index.store
+    import index.manifest
 
     library = make_library()
     library.ingest([write(docs_folder.parent / "first", "qd-27.txt", QD27)])
@@ -251,7 +252,7 @@ def test_generation_switch_is_one_atomic_pointer(make_library, docs_folder, monk
 
     # Every file the store itself opens for writing whose name starts with CURRENT (the pointer,
     # or a temporary beside it) gets half its content.
-    monkeypatch.setattr(index.store, "open", crashing_open, raising=False)
+    monkeypatch.setattr(index.manifest, "open", crashing_open, raising=False)
     with pytest.raises(PowerCut):
         library.ingest([docs_folder])
     monkeypatch.undo()
@@ -269,15 +270,15 @@ def test_generation_switch_is_one_atomic_pointer(make_library, docs_folder, monk
             switches.append((Path(src).read_text().strip(), current.read_text()))
         return real_replace(src, dst, *args, **kwargs)
 
-    monkeypatch.setattr(index.store.os, "replace", watching_replace)
+    monkeypatch.setattr(index.manifest.os, "replace", watching_replace)
     assert reopened.ingest([docs_folder]).exit_code == 0
     monkeypatch.undo()
     name = current.read_text().strip()
     assert switches == [(name, before)]
     assert current.stat().st_ino != before_inode  # a new file, not the old one rewritten
-    assert (library.root / GENERATIONS_DIR / name / "manifest.json").exists()
+    assert (library.root / MANIFESTS_DIR / f"{name}.json").exists()
     assert set(make_library().generation().docs) == {"qd-27", "tin/rau-an-toan", "van-ban/qd-27"}
-    assert not list((library.root / GENERATIONS_DIR).glob(".partial-*"))
+    assert not list((library.root / SEGMENTS_DIR).glob(".partial-*"))
 
 
 def test_the_manifest_names_the_model_and_another_model_reembeds_everything(make_library, docs_folder):
@@ -406,18 +407,55 @@ def test_whole_document_index_follows_every_change(make_library, docs_folder):
     assert _document_scores(generation, "bản đồ số phường xã").argmax() == generation.doc_order["van-ban/qd-27"]
 
 
-def test_generation_written_before_the_document_index_still_answers(make_library, docs_folder):
+def _as_generation_layout(library, without_document_index: bool = False) -> None:
+    """Rewrite `library`'s folder as Sổ tay wrote it before segments: one whole snapshot under
+    generations/, named by CURRENT, with manifest.json (format 1) holding the library's fields."""
+    import json
     import shutil
 
-    from index.generation import DOCUMENT_KEYWORD_DIR
+    from index.segment import DOCUMENT_KEYWORD_DIR
 
+    library.merge(force=True)
+    generation = library.generation()
+    assert len(generation.segments) == 1 and not generation.deleted
+    root = library.root
+    old = root / "generations" / "gen-000003"
+    shutil.copytree(root / SEGMENTS_DIR / generation.segments[0].name, old)
+    info = json.loads((old / "segment.json").read_text())
+    (old / "segment.json").unlink()
+    (old / "manifest.json").write_text(json.dumps(dict(info, **{
+        k: v for k, v in generation.manifest.items() if k in ("model", "precision", "dim")})))
+    if without_document_index:
+        shutil.rmtree(old / DOCUMENT_KEYWORD_DIR)
+    shutil.rmtree(root / SEGMENTS_DIR)
+    shutil.rmtree(root / MANIFESTS_DIR)
+    (root / CURRENT_FILE).write_text("gen-000003\n")
+
+
+@pytest.mark.parametrize("without_document_index", [False, True])
+def test_a_library_from_before_segments_is_read_and_migrated_at_its_next_write(
+        make_library, docs_folder, without_document_index):
     library = make_library()
     library.ingest([docs_folder])
-    live = library.root / GENERATIONS_DIR / (library.root / CURRENT_FILE).read_text().strip()
-    shutil.rmtree(live / DOCUMENT_KEYWORD_DIR)  # as an older Sổ tay wrote it
+    expected = library.search("phần mềm sổ tay đảng viên", top_k=5).results
+    _as_generation_layout(library, without_document_index)
+
     reopened = make_library()
-    assert reopened.search("phần mềm sổ tay đảng viên", top_k=5).results[0].doc_id == "van-ban/qd-27"
+    assert reopened.generation().name == "gen-000003"
+    results = reopened.search("phần mềm sổ tay đảng viên", top_k=5).results
+    assert [r.doc_id for r in results] == [r.doc_id for r in expected]
+    assert set(reopened.generation().docs) == {"van-ban/qd-27", "tin/rau-an-toan"}
+
     write(docs_folder, "tin/hoi-thao.txt", "Hội thảo chuyển đổi số trong công tác đảng viên.")
-    reopened.ingest([docs_folder])  # the next generation carries the index again
-    live = reopened.root / GENERATIONS_DIR / (reopened.root / CURRENT_FILE).read_text().strip()
-    assert (live / DOCUMENT_KEYWORD_DIR / "keyword.npz").exists()
+    report = reopened.ingest([docs_folder])
+    assert report.added == ["tin/hoi-thao"] and len(report.unchanged) == 2
+    root = reopened.root
+    assert (root / CURRENT_FILE).read_text().strip().startswith("m-")
+    assert not (root / "generations").exists()
+    # The old snapshot became the first segment (its files linked, not copied); the upload is a
+    # second one.
+    assert sorted(p.name for p in (root / SEGMENTS_DIR).iterdir()) == ["seg-000000", "seg-000001"]
+    fresh = make_library()
+    assert set(fresh.generation().docs) == {"van-ban/qd-27", "tin/rau-an-toan", "tin/hoi-thao"}
+    assert fresh.search("phần mềm sổ tay đảng viên", top_k=1).results[0].doc_id == "van-ban/qd-27"
+    assert fresh.search("hội thảo chuyển đổi số", top_k=1).results[0].doc_id == "tin/hoi-thao"

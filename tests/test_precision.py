@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from index.manifest import CURRENT_FILE, MANIFESTS_DIR
 from index.precision import cpu_flags, detect_precision, embedded_precision, resolve_precision
-from index.store import CURRENT_FILE, GENERATIONS_DIR
 from settings import Settings
 from tests.fakes import FakeEmbedder
 
@@ -81,7 +81,7 @@ def _corpus(tmp_path: Path) -> Path:
 
 def _manifest_path(library) -> Path:
     name = (library.root / CURRENT_FILE).read_text().strip()
-    return library.root / GENERATIONS_DIR / name / "manifest.json"
+    return library.root / MANIFESTS_DIR / f"{name}.json"
 
 
 def test_the_manifest_records_the_path_next_to_the_model(make_library, tmp_path):
