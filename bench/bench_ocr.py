@@ -82,19 +82,16 @@ class Recorder:
 
 def leave_one_out(generation, doc_id: str):
     """The clean library's document frequencies, less the passages of `doc_id`."""
-    import numpy as np
+    from index.generation import chunk_index_text
+    from index.keyword import KeywordIndex
 
     keyword = generation.keyword
-    rows = [i for i, chunk in enumerate(generation.chunks) if chunk.doc_id == doc_id]
-    own: dict[int, int] = {}
-    if rows:
-        sub = keyword.tf[rows]
-        counts = np.asarray((sub > 0).sum(axis=0)).ravel()
-        own = {int(i): int(counts[i]) for i in np.nonzero(counts)[0]}
+    doc = generation.docs.get(doc_id)
+    own = KeywordIndex.build([chunk_index_text(doc, c) for c in generation.chunks if c.doc_id == doc_id]
+                             if doc is not None else [])
 
     def vocabulary(term: str) -> int:
-        i = keyword.term_ids.get(term)
-        return 0 if i is None else keyword.document_frequency(term) - own.get(i, 0)
+        return keyword.document_frequency(term) - own.document_frequency(term)
     return vocabulary
 
 

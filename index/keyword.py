@@ -25,7 +25,9 @@ from ingest.vntext import fold
 
 from .tokenizer import FOLDED, field_terms, fold_syllable, index_syllables
 
-FORMAT = 2  # 2: raw counts and lengths are stored, not BM25 weights
+# 2: raw counts and lengths, rows (CSR); 3: the same by columns (CSC), as searches read them.
+FORMAT = 3
+READABLE_FORMATS = (2, 3)
 
 
 @dataclass(frozen=True)
@@ -51,20 +53,24 @@ class KeywordIndex:
     time from the postings of the query's few terms (`KeywordView`).
     """
 
-    def __init__(self, terms: list[str], tf: sp.csr_matrix, lengths: np.ndarray,
+    def __init__(self, terms: list[str], tf: sp.spmatrix, lengths: np.ndarray,
                  params: BM25Params = BM25Params()):
         self.terms = terms
         self.term_ids = {t: i for i, t in enumerate(terms)}
-        # Rows, for copying unchanged chunks' counts into a merged segment without tokenizing
-        # them again; columns, for reading a query term's postings.
-        self.tf = tf
-        self.postings = tf.tocsc()
+        # Columns only: a query reads its terms' postings. A second copy by rows, for merges,
+        # doubled the largest thing a serving process holds (`tf` builds it when asked).
+        self.postings = tf.tocsc() if not isinstance(tf, sp.csc_matrix) else tf
         self.lengths = np.asarray(lengths, np.float32)
         self.params = params
         self._accents: dict[str, list[tuple[str, int]]] | None = None
 
+    @property
+    def tf(self) -> sp.csr_matrix:
+        """The counts by rows (chunks), built when asked: a merge copies rows."""
+        return self.postings.tocsr()
+
     def __len__(self) -> int:
-        return self.tf.shape[0]
+        return self.postings.shape[0]
 
     @classmethod
     def build(cls, texts: list[str], params: BM25Params = BM25Params()) -> KeywordIndex:
@@ -104,13 +110,15 @@ class KeywordIndex:
         if order is not None:
             order = np.asarray(order, np.int64)
             tf, all_lengths = tf[order], all_lengths[order]
+        postings = tf.tocsc()
+        del tf
         # Terms that only deleted or replaced chunks used would linger in the vocabulary forever.
-        used = np.flatnonzero(np.diff(tf.tocsc().indptr))
+        used = np.flatnonzero(np.diff(postings.indptr))
         if len(used) < len(terms):
-            tf = tf[:, used]
+            postings = postings[:, used]
             terms = [terms[i] for i in used]
         params = parts[0][0].params if parts else BM25Params()
-        return cls(terms, tf.tocsr(), all_lengths, params)
+        return cls(terms, postings, all_lengths, params)
 
     def column(self, term: str) -> tuple[np.ndarray, np.ndarray]:
         """(rows, counts) of the chunks holding `term`."""
@@ -143,9 +151,9 @@ class KeywordIndex:
     def save(self, directory: Path) -> None:
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
-        tf = self.tf
-        np.savez(directory / "keyword.npz", data=tf.data, indices=tf.indices, indptr=tf.indptr,
-                 shape=np.asarray(tf.shape), lengths=self.lengths)
+        postings = self.postings
+        np.savez(directory / "keyword.npz", data=postings.data, indices=postings.indices, indptr=postings.indptr,
+                 shape=np.asarray(postings.shape), lengths=self.lengths)
         (directory / "keyword.json").write_text(
             json.dumps({"format": FORMAT, "params": asdict(self.params), "terms": self.terms},
                        ensure_ascii=False),
@@ -156,10 +164,11 @@ class KeywordIndex:
     def load(cls, directory: Path) -> KeywordIndex:
         directory = Path(directory)
         meta = json.loads((directory / "keyword.json").read_text(encoding="utf-8"))
-        if meta.get("format") != FORMAT:
+        if meta.get("format") not in READABLE_FORMATS:
             raise ValueError(f"{directory}: keyword index format {meta.get('format')} is not {FORMAT}; re-ingest")
+        layout = sp.csc_matrix if meta["format"] == 3 else sp.csr_matrix
         with np.load(directory / "keyword.npz") as z:
-            tf = sp.csr_matrix((z["data"], z["indices"], z["indptr"]), shape=tuple(z["shape"]))
+            tf = layout((z["data"], z["indices"], z["indptr"]), shape=tuple(z["shape"]))
             lengths = z["lengths"]
         return cls(meta["terms"], tf, lengths, BM25Params(**meta["params"]))
 
