@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
 import secrets
@@ -59,6 +60,8 @@ from .model import prepare_model
 from .precision import embedded_precision
 from .records import SearchFilters, SearchResponse, StoredDocument
 from .segment import GENERATION_MANIFEST, SEGMENT_FILE, Segment, fsync_dir, fsync_tree
+
+log = logging.getLogger(__name__)
 
 FILES_DIR = "files"
 LOCK_FILE = ".write.lock"
@@ -660,13 +663,21 @@ class Library:
 
     def _after_commit(self) -> None:
         if self.merges == "inline":
-            self.merge()
+            self._merge_quietly()
         elif self.merges == "background":
             with self._merge_lock:
                 if self._merger is not None and self._merger.is_alive():
                     return
-                self._merger = threading.Thread(target=self.merge, name="sotay-merge", daemon=True)
+                self._merger = threading.Thread(target=self._merge_quietly, name="sotay-merge", daemon=True)
                 self._merger.start()
+
+    def _merge_quietly(self) -> None:
+        # The commit before it stands whatever happens here: a merge that fails (a full disk)
+        # leaves the library as it was, with more segments, and the next commit tries again.
+        try:
+            self.merge()
+        except Exception:
+            log.exception("merging the segments of %s failed; the library is unchanged", self.root)
 
     def wait_for_merges(self, timeout: float | None = None) -> None:
         merger = self._merger
@@ -724,7 +735,7 @@ class Library:
             return False  # the library was rebuilt meanwhile (another model): this merge is moot
         before = {e.name: e.deleted for e in snapshot.segments}
         # Documents replaced or deleted while the merge ran are still in the merged segment.
-        since = {doc_id for e in live.segments if e.name in before for doc_id in e.deleted - before[e.name]}
+        since = {doc_id for e in live.segments if e.name in names for doc_id in e.deleted - before[e.name]}
         merged.name, next_number = self._allocate_segment_name(live)
         os.rename(staging, self.root / SEGMENTS_DIR / merged.name)
         fsync_dir(self.root / SEGMENTS_DIR)

@@ -287,3 +287,35 @@ def test_a_merge_killed_at_any_moment_leaves_the_library_as_before_or_after(make
     final.merge(force=True)
     assert len(segment_names(final)) == 1
     assert set(final.generation().docs) == set(docs) | {"cuoi"}
+
+
+def test_the_server_merges_in_a_thread_of_its_own(make_library, tmp_path):
+    library = make_library(merges="background")
+    folder = tmp_path / "up"
+    for i in range(MERGE_FACTOR):
+        add(library, folder, {f"bai-{i:02d}.txt": article(i)})
+        library.wait_for_merges(30)
+    assert len(segment_names(library)) == 1
+    assert library.search("bài số 7", top_k=1).results[0].doc_id == "bai-07"
+    assert library._merger is not None and library._merger.name == "sotay-merge"
+
+
+def test_a_failed_merge_leaves_the_commit_standing(make_library, tmp_path, monkeypatch, caplog):
+    import index.merge
+
+    library = make_library()
+    folder = tmp_path / "up"
+    for i in range(MERGE_FACTOR - 1):
+        add(library, folder, {f"bai-{i:02d}.txt": article(i)})
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(index.merge, "merge_segments", full_disk)
+    report = add(library, folder, {"cuoi.txt": article(50)})
+    assert report.added == ["cuoi"] and report.exit_code == 0
+    assert "merging the segments" in caplog.text
+    assert len(segment_names(library)) == MERGE_FACTOR
+    assert library.get("cuoi") is not None
+    monkeypatch.undo()
+    assert library.merge() == 1 and len(segment_names(library)) == 1
