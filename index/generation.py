@@ -24,6 +24,7 @@ from .segment import (  # noqa: F401  (re-exported: the texts indexed are part o
     chunk_index_text,
     document_index_text,
     index_text,
+    live_copies,
 )
 from .vectors import VectorView
 
@@ -35,20 +36,14 @@ class Generation:
         self.segments = list(segments)
         self.deleted = {seg: frozenset(ids) for seg, ids in (deleted or {}).items() if ids}
         self.manifest = dict(manifest or {})
-        # A later segment's copy of a document wins: a writer tombstones the old one when it
-        # commits the new, and this guards the moment in between for a reader of an odd manifest.
-        latest: dict[str, Segment] = {}
-        for segment in self.segments:
-            for doc_id in segment.doc_ids:
-                latest[doc_id] = segment
+        owners = self._owners = live_copies(self.segments, self.deleted)
         docs: dict[str, StoredDocument] = {}
         doc_id_list: list[str] = []
         chunks: list[Chunk] = []
         chunk_doc_index: list[np.ndarray] = []
         keyword_parts, doc_keyword_parts, vector_parts = [], [], []
         for segment in self.segments:
-            dead = self.deleted.get(segment.name, frozenset())
-            live_ids = [d for d in segment.doc_ids if d not in dead and latest[d] is segment]
+            live_ids = [d for d in segment.doc_ids if owners.get(d) is segment]
             all_live = len(live_ids) == len(segment.doc_ids)
             if all_live:
                 docs.update(segment.docs)
@@ -91,10 +86,7 @@ class Generation:
 
     def locate(self, doc_id: str) -> Segment | None:
         """The segment holding the live copy of `doc_id`."""
-        for segment in reversed(self.segments):
-            if doc_id in segment.docs and doc_id not in self.deleted.get(segment.name, ()):
-                return segment
-        return None
+        return self._owners.get(doc_id)
 
     def doc_mask(self, keep_doc_ids: set[str]) -> np.ndarray:
         """Boolean mask over chunk ids of the chunks that belong to `keep_doc_ids`."""

@@ -274,14 +274,8 @@ class KeywordView:
         candidate syllables and pairs a query: a slice of each part's postings, no matrix."""
         total = 0
         for index, _live, alive, _start, _norm in self.parts:
-            i = index.term_ids.get(term)
-            if i is None:
-                continue
-            start, stop = index.postings.indptr[i], index.postings.indptr[i + 1]
-            if alive is None:
-                total += int(stop - start)
-            else:
-                total += int(np.count_nonzero(alive[index.postings.indices[start:stop]]))
+            rows = index.column(term)[0]
+            total += len(rows) if alive is None else int(np.count_nonzero(alive[rows]))
         return total
 
     def accented_forms(self, folded_syllable: str) -> list[tuple[str, int]]:

@@ -25,6 +25,8 @@ SEGMENTS_DIR = "segments"
 # The layout before segments: CURRENT named a whole snapshot here.
 GENERATIONS_DIR = "generations"
 FORMAT = 2
+# What a manifest says of the whole library: what embedded every vector in it.
+LIBRARY_FIELDS = ("model", "precision", "dim")
 _NAME = re.compile(r"m-(\d{6,})")
 
 

@@ -19,7 +19,7 @@ import numpy as np
 from .keyword import KeywordIndex
 from .manifest import Manifest
 from .records import Chunk, StoredDocument
-from .segment import Segment
+from .segment import Segment, live_copies
 
 MERGE_FACTOR = 10
 # Segments below this many passages all count as the smallest tier.
@@ -63,13 +63,8 @@ def _in_manifest_order(manifest: Manifest, names: list[str]) -> list[str]:
 
 
 def merge_segments(name: str, segments: list[Segment], deleted: dict[str, frozenset[str]]) -> Segment:
-    """One segment of the live documents of `segments` (later segments' copies win)."""
-    owner: dict[str, Segment] = {}
-    for segment in segments:
-        dead = deleted.get(segment.name, frozenset())
-        for doc_id in segment.doc_ids:
-            if doc_id not in dead:
-                owner[doc_id] = segment
+    """One segment of the live documents of `segments` (each one's latest copy)."""
+    owner = live_copies(segments, deleted)
     docs: dict[str, StoredDocument] = {}
     chunks: list[Chunk] = []
     vector_blocks = []

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -138,6 +139,18 @@ class Segment:
                        if (directory / DOCUMENT_KEYWORD_DIR).exists()
                        else KeywordIndex.build([document_index_text(docs[d]) for d in sorted(docs)]))
         return cls(name or directory.name, docs, chunks, vectors, keyword, doc_keyword)
+
+
+def live_copies(segments: list[Segment], deleted: Mapping[str, Iterable[str]]) -> dict[str, Segment]:
+    """Each live document's segment: its latest copy, unless the manifest marks that one deleted.
+    A writer marks every older copy deleted when it commits a new one; taking the latest also
+    guards a reader of an odd manifest from seeing a document twice or a deleted one again."""
+    latest: dict[str, Segment] = {}
+    for segment in segments:
+        for doc_id in segment.doc_ids:
+            latest[doc_id] = segment
+    return {doc_id: segment for doc_id, segment in latest.items()
+            if doc_id not in deleted.get(segment.name, ())}
 
 
 def fsync_tree(directory: Path) -> None:

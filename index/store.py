@@ -47,6 +47,7 @@ from .generation import Generation, chunk_index_text
 from .manifest import (  # noqa: F401  (CURRENT_FILE: part of the folder's layout others read)
     CURRENT_FILE,
     GENERATIONS_DIR,
+    LIBRARY_FIELDS,
     MANIFESTS_DIR,
     SEGMENTS_DIR,
     Manifest,
@@ -220,18 +221,22 @@ class Library:
             folder = self.root / GENERATIONS_DIR / name
             segment = Segment.load(folder)
             fields = json.loads((folder / GENERATION_MANIFEST).read_text())
-            fields = {k: v for k, v in fields.items() if k in ("model", "precision", "dim")}
+            fields = {k: v for k, v in fields.items() if k in LIBRARY_FIELDS}
             self._generation = Generation(name, [segment], {}, fields)
             self._manifest = None
         else:
-            manifest = load_manifest(self.root, name)
-            segments = [self._segment(entry_name) for entry_name in manifest.segment_names()]
-            self._generation = Generation(name, segments, manifest.deleted, manifest.fields)
-            self._manifest = manifest
-            live = set(manifest.segment_names())
-            for cached in [n for n in self._segments if n not in live]:
-                del self._segments[cached]
+            self._serve(load_manifest(self.root, name))
         self._current_name = name
+
+    def _serve(self, manifest: Manifest) -> None:
+        """Make `manifest`'s generation this process's (caller holds `_load_lock`); segments no
+        longer named are dropped from the cache (generations that hold them keep them alive)."""
+        segments = [self._segment(name) for name in manifest.segment_names()]
+        self._generation = Generation(manifest.name, segments, manifest.deleted, manifest.fields)
+        self._manifest, self._current_name = manifest, manifest.name
+        live = set(manifest.segment_names())
+        for cached in [n for n in self._segments if n not in live]:
+            del self._segments[cached]
 
     def _segment(self, name: str) -> Segment:
         segment = self._segments.get(name)
@@ -555,7 +560,7 @@ class Library:
             numbering["next_segment"] = next_number
             self._write_segment(segment, self.root / SEGMENTS_DIR / f".partial-{segment.name}")
             entries.append(SegmentEntry(segment.name))
-        library = {k: v for k, v in fields.items() if k in ("model", "precision", "dim")}
+        library = {k: v for k, v in fields.items() if k in LIBRARY_FIELDS}
         manifest = base.successor(entries, **library, **numbering)
         self._publish(manifest, segment)
         self._collect_garbage(manifest, removed)
@@ -587,12 +592,7 @@ class Library:
         with self._load_lock:
             if segment is not None:
                 self._segments[segment.name] = segment
-            segments = [self._segment(name) for name in manifest.segment_names()]
-            self._generation = Generation(manifest.name, segments, manifest.deleted, manifest.fields)
-            self._manifest, self._current_name = manifest, manifest.name
-            live = set(manifest.segment_names())
-            for cached in [n for n in self._segments if n not in live]:
-                del self._segments[cached]
+            self._serve(manifest)
 
     def _writable_manifest(self) -> Manifest:
         """The live manifest; a library in the layout before segments is migrated first: its one
