@@ -49,20 +49,22 @@ ONE_DOCUMENT = ("Hội nghị Ban Chấp hành Đảng bộ phường Phúc Xá 
                 "Các chi bộ báo cáo kết quả học tập Nghị quyết Đại hội XIII.\n")
 
 
-def rss_mb() -> float:
+def status_mb(field: str) -> float:
+    """A memory figure of this process from /proc/self/status: VmRSS now, VmHWM its peak (not
+    getrusage's ru_maxrss, which Linux carries across fork+exec: bench/bench_ingest.py)."""
     with open("/proc/self/status") as status:
         for line in status:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
-    return 0.0
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 if field == "VmHWM" else 0.0
+
+
+def rss_mb() -> float:
+    return status_mb("VmRSS")
 
 
 def peak_mb() -> float:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return status_mb("VmHWM")
 
 
 # -- building a library of a given size --------------------------------------------------------
