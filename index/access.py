@@ -10,13 +10,17 @@ facet, snippet and page agrees, and a search still fills `top_k` from what the v
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
 from ingest.visibility import INTERNAL, MEMBERS, PUBLIC, VISIBILITIES
 
-from .records import StoredDocument
+from .records import DocumentHead, StoredDocument
+
+# What access reads of a document: its metadata, which a head holds as the whole document does.
+DocumentLike = StoredDocument | DocumentHead
 
 _LEVEL = {PUBLIC: 0, MEMBERS: 1, INTERNAL: 2}
 # A visibility the index does not know (a library written by a newer version) is shown to nobody
@@ -34,7 +38,7 @@ class Scope:
     # Administrators and automation (SOTAY_EDITOR_TOKEN, the operator's command line): everything.
     unrestricted: bool = False
 
-    def may_see(self, doc: StoredDocument) -> bool:
+    def may_see(self, doc: DocumentLike) -> bool:
         if self.unrestricted:
             return True
         visibility = visibility_of(doc)
@@ -51,7 +55,7 @@ ANONYMOUS = Scope()
 EVERYTHING = Scope(signed_in=True, unrestricted=True)
 
 
-def visibility_of(doc: StoredDocument) -> str:
+def visibility_of(doc: DocumentLike) -> str:
     """A document's visibility; one stored before visibilities existed is public."""
     return str(doc.meta.get("visibility") or PUBLIC)
 
@@ -60,7 +64,7 @@ class DocumentAccess:
     """Each document's visibility level and organisation as arrays (rows in `doc_id_list` order),
     built once per generation, so a scope becomes a mask in a few vectorized operations."""
 
-    def __init__(self, doc_ids: list[str], docs: dict[str, StoredDocument]):
+    def __init__(self, doc_ids: list[str], docs: Mapping[str, DocumentLike]):
         self.level = np.array([_LEVEL.get(visibility_of(docs[d]), _UNKNOWN) for d in doc_ids], np.int8)
         self.org_number: dict[str, int] = {}
         orgs = np.full(len(doc_ids), -1, np.int32)

@@ -6,19 +6,20 @@ Its rows are numbered as if the live documents and passages of its segments were
 documents are `doc_id_list` (each segment's live documents in id order, segment after segment),
 chunk `i` is `chunks[i]`, row `i` of `vectors` and of `keyword`; row `j` of `doc_keyword` is
 document `doc_id_list[j]`. A document deleted or replaced since its segment was written has no
-row at all. Building one costs a pass over the documents and passages of the library in arrays
-and lists, not a copy of its vectors or term counts: those stay in their segments.
+row at all. Building one costs a pass over the documents' heads and arrays over the passages,
+not a copy of texts, vectors or term counts: those stay in their segments, on disk.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cached_property
+from typing import overload
 
 import numpy as np
 
 from .access import DocumentAccess, Scope
 from .keyword import KeywordView
-from .records import Chunk, StoredDocument
+from .records import Chunk, DocumentHead, StoredDocument
 from .segment import (  # noqa: F401  (re-exported: the texts indexed are part of this face)
     Segment,
     chunk_index_text,
@@ -37,20 +38,19 @@ class Generation:
         self.deleted = {seg: frozenset(ids) for seg, ids in (deleted or {}).items() if ids}
         self.manifest = dict(manifest or {})
         owners = self._owners = live_copies(self.segments, self.deleted)
-        docs: dict[str, StoredDocument] = {}
+        heads: dict[str, DocumentHead] = {}
         doc_id_list: list[str] = []
-        chunks: list[Chunk] = []
+        chunk_parts: list[tuple[Sequence[Chunk], np.ndarray | None]] = []
         chunk_doc_index: list[np.ndarray] = []
         keyword_parts, doc_keyword_parts, vector_parts = [], [], []
         for segment in self.segments:
             live_ids = [d for d in segment.doc_ids if owners.get(d) is segment]
             all_live = len(live_ids) == len(segment.doc_ids)
             if all_live:
-                docs.update(segment.docs)
+                heads.update(segment.heads)
                 rows = None
                 live_docs = None
                 local_to_view = np.arange(len(segment.doc_ids), dtype=np.int64) + len(doc_id_list)
-                chunks.extend(segment.chunks)
                 chunk_doc_index.append(local_to_view[segment.chunk_doc])
             else:
                 keep = np.zeros(len(segment.doc_ids), dtype=bool)
@@ -61,17 +61,19 @@ class Generation:
                 local_to_view[live_docs] = np.arange(len(live_docs)) + len(doc_id_list)
                 rows = segment.rows_of(keep)
                 for d in live_ids:
-                    docs[d] = segment.docs[d]
-                chunks.extend(segment.chunks[i] for i in rows)
+                    heads[d] = segment.heads[d]
                 chunk_doc_index.append(local_to_view[segment.chunk_doc[rows]])
+            chunk_parts.append((segment.chunks, rows))
             doc_id_list.extend(live_ids)
             keyword_parts.append((segment.keyword, rows))
             doc_keyword_parts.append((segment.doc_keyword, live_docs))
             vector_parts.append((segment.vectors, rows))
-        self.docs = docs
+        # Every live document's fields but its text; `docs` reads a whole one from its segment.
+        self.heads = heads
+        self.docs = LiveDocuments(owners, doc_id_list)
         self.doc_id_list = doc_id_list
         self.doc_order = {doc_id: i for i, doc_id in enumerate(doc_id_list)}
-        self.chunks = chunks
+        self.chunks = LiveChunks(chunk_parts)
         # Row i -> the document of chunk i, as an array so filters become vectorized masks.
         self.chunk_doc_index = (np.concatenate(chunk_doc_index) if chunk_doc_index
                                 else np.zeros(0, np.int64))
@@ -99,7 +101,7 @@ class Generation:
     @cached_property
     def access(self) -> DocumentAccess:
         """Each document's visibility as arrays, built on first use (a generation never changes)."""
-        return DocumentAccess(self.doc_id_list, self.docs)
+        return DocumentAccess(self.doc_id_list, self.heads)
 
     def visible_docs(self, scope: Scope) -> np.ndarray | None:
         """Mask over documents (`doc_id_list` rows) `scope` may see; None: all of them."""
@@ -109,3 +111,66 @@ class Generation:
         """Mask over chunk ids of the documents `scope` may see; None: all of them."""
         docs = self.visible_docs(scope)
         return None if docs is None else docs[self.chunk_doc_index]
+
+
+class LiveDocuments(Mapping[str, StoredDocument]):
+    """The live documents by id, in `doc_id_list` order, each read whole from its segment when
+    asked (its text included): a page reads one, a search its ten results."""
+
+    def __init__(self, owners: dict[str, Segment], doc_id_list: list[str]):
+        self._owners = owners
+        self._ids = doc_id_list
+
+    def __getitem__(self, doc_id: str) -> StoredDocument:
+        return self._owners[doc_id].docs[doc_id]
+
+    def __contains__(self, doc_id: object) -> bool:
+        return doc_id in self._owners
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+
+class LiveChunks(Sequence[Chunk]):
+    """The live passages, numbered as the generation's rows, each read from its segment when asked.
+
+    `parts` are `(a segment's chunks, its live rows or None for all)`, in the generation's order.
+    """
+
+    def __init__(self, parts: list[tuple[Sequence[Chunk], np.ndarray | None]]):
+        self._parts = parts
+        sizes = [len(chunks) if rows is None else len(rows) for chunks, rows in parts]
+        self._starts = np.concatenate([[0], np.cumsum(sizes, dtype=np.int64)]).astype(np.int64)
+
+    def __len__(self) -> int:
+        return int(self._starts[-1])
+
+    @overload
+    def __getitem__(self, i: int) -> Chunk: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Chunk]: ...
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        i = int(i)
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        part = int(np.searchsorted(self._starts, i, side="right")) - 1
+        chunks, rows = self._parts[part]
+        local = i - int(self._starts[part])
+        return chunks[local if rows is None else int(rows[local])]
+
+    def __iter__(self) -> Iterator[Chunk]:
+        for chunks, rows in self._parts:
+            if rows is None:
+                yield from chunks
+            else:
+                for row in rows:
+                    yield chunks[int(row)]

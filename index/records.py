@@ -29,6 +29,24 @@ class StoredDocument:
     def from_json(cls, data: dict) -> StoredDocument:
         return cls(**data)
 
+    @property
+    def head(self) -> DocumentHead:
+        return DocumentHead(**self.to_json(with_text=False))
+
+
+@dataclass
+class DocumentHead:
+    """A document without its text: what a library holds in memory for every document (filters,
+    access, lists, number lookups read these fields); the text stays on disk until a page asks."""
+
+    doc_id: str
+    title: str
+    meta: dict
+    content_hash: str
+    file: str = ""
+    added_at: str = ""
+    original: str = ""
+
 
 @dataclass
 class Chunk:

@@ -112,10 +112,10 @@ def search(generation, embedder, query: str, top_k: int = 10, mode: str = "hybri
     hits = []
     for d in order[start:start + top_k]:
         doc_id = generation.doc_id_list[d]
-        doc = generation.docs[doc_id]
+        doc = generation.heads[doc_id]
         # The keyword side's best chunk holds the words to mark; the dense side's is the fallback.
         chunk_id = evidence.keyword_chunk[d] if evidence.keyword_chunk[d] >= 0 else evidence.dense_chunk[d]
-        passage = generation.chunks[chunk_id].text if chunk_id >= 0 else doc.text
+        passage = generation.chunks[chunk_id].text if chunk_id >= 0 else generation.docs[doc_id].text
         text, spans = snippet(passage, pattern)
         hits.append(SearchHit(doc_id, doc.title, round(float(fused[d]), 6), text, dict(doc.meta), spans))
     return SearchResponse(query, _ms(started), hits, total=len(order), page=page)
@@ -143,7 +143,7 @@ def filter_mask(generation, filters: SearchFilters | None) -> np.ndarray | None:
     wanted_type = fold(filters.type).lower() if filters.type else None
     issuer = fold(filters.issuer).lower().strip() if filters.issuer else None
     keep = set()
-    for doc_id, doc in generation.docs.items():
+    for doc_id, doc in generation.heads.items():
         meta = doc.meta
         if wanted_type and fold(str(meta.get("type", ""))).lower() != wanted_type:
             continue
@@ -181,7 +181,7 @@ def _docs_numbered(generation, keys: set[str]) -> np.ndarray:
     if entry is None or entry[0] is not generation:
         table: dict[str, list[int]] = {}
         for i, doc_id in enumerate(generation.doc_id_list):
-            number = generation.docs[doc_id].meta.get("number")
+            number = generation.heads[doc_id].meta.get("number")
             if number:
                 for key in number_keys(str(number)):
                     table.setdefault(key, []).append(i)

@@ -7,8 +7,10 @@ merge (index/merge.py) copies the live rows of several segments into one.
 
 A segment folder holds:
 
-    documents.jsonl      its documents, in id order
+    documents.jsonl      its documents, in id order (+ .offsets.npy: where each row starts)
+    heads.jsonl          the same without their texts: what a reader holds in memory
     chunks.jsonl         their passages; row i is row i of the vectors and of the keyword counts
+    chunk-documents.npy  row i -> the position of its document in documents.jsonl
     vectors.npy          float32 matrix, one row a passage
     vectors.faiss        the FAISS index over it (index/vectors.py)
     keyword/             term counts of the passages (index/keyword.py)
@@ -24,25 +26,31 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 
 from .keyword import KeywordIndex
-from .records import Chunk, StoredDocument
+from .records import Chunk, DocumentHead, StoredDocument
+from .stored import StoredRows, write_rows
 from .vectors import VectorIndex
 
 DOCS_FILE = "documents.jsonl"
+HEADS_FILE = "heads.jsonl"
 CHUNKS_FILE = "chunks.jsonl"
+CHUNK_DOCS_FILE = "chunk-documents.npy"
 SEGMENT_FILE = "segment.json"
 # What a generation folder of the layout before segments held instead of SEGMENT_FILE.
 GENERATION_MANIFEST = "manifest.json"
 KEYWORD_DIR = "keyword"
 # BM25 over whole documents, beside the one over passages (search fuses the two).
 DOCUMENT_KEYWORD_DIR = "keyword-documents"
-FORMAT_VERSION = 1
+# 2: documents' heads and the passage -> document table written beside the rows, so opening a
+# segment reads neither its texts nor its passages (1: both were parsed, and held, in full).
+FORMAT_VERSION = 2
+READABLE_FORMATS = (1, 2)
 
 
 def index_text(title: str, heading: str, text: str) -> str:
@@ -64,22 +72,28 @@ def document_index_text(doc: StoredDocument) -> str:
     return index_text(doc.meta.get("title", ""), "", doc.text)
 
 
-@dataclass
 class Segment:
-    name: str
-    docs: dict[str, StoredDocument]
-    chunks: list[Chunk]
-    vectors: VectorIndex
-    keyword: KeywordIndex
-    # Rows in `doc_ids` order.
-    doc_keyword: KeywordIndex
-    doc_ids: list[str] = field(init=False)
+    """One segment's documents (`docs`, read in full from disk when asked; `heads`, their fields
+    but the text, in memory), passages (`chunks`, row i read when asked), vectors and term counts.
 
-    def __post_init__(self):
-        self.doc_ids = sorted(self.docs)
-        order = {doc_id: i for i, doc_id in enumerate(self.doc_ids)}
+    A segment just built holds its documents and passages in memory until it is written; one
+    loaded from its folder reads them through memory maps (index/stored.py).
+    """
+
+    def __init__(self, name: str, docs: Mapping[str, StoredDocument], heads: dict[str, DocumentHead],
+                 chunks: Sequence[Chunk], chunk_doc: np.ndarray, vectors: VectorIndex, keyword: KeywordIndex,
+                 doc_keyword: KeywordIndex):
+        self.name = name
+        self.docs = docs
+        self.heads = heads
+        self.doc_ids = sorted(heads)
+        self.chunks = chunks
         # Row i -> its document's position in `doc_ids`.
-        self.chunk_doc = np.array([order[c.doc_id] for c in self.chunks], dtype=np.int64)
+        self.chunk_doc = np.asarray(chunk_doc, np.int64)
+        self.vectors = vectors
+        self.keyword = keyword
+        # Rows in `doc_ids` order.
+        self.doc_keyword = doc_keyword
 
     def __len__(self) -> int:
         return len(self.chunks)
@@ -93,7 +107,10 @@ class Segment:
             keyword = KeywordIndex.build([chunk_index_text(docs[c.doc_id], c) for c in chunks])
         if doc_keyword is None:
             doc_keyword = KeywordIndex.build([document_index_text(docs[d]) for d in sorted(docs)])
-        return cls(name, docs, chunks, VectorIndex.build(vectors), keyword, doc_keyword)
+        order = {doc_id: i for i, doc_id in enumerate(sorted(docs))}
+        chunk_doc = np.array([order[c.doc_id] for c in chunks], dtype=np.int64)
+        heads = {doc_id: doc.head for doc_id, doc in docs.items()}
+        return cls(name, docs, heads, chunks, chunk_doc, VectorIndex.build(vectors), keyword, doc_keyword)
 
     def rows_of(self, keep: np.ndarray) -> np.ndarray:
         """Chunk rows of the documents `keep` (a mask over `doc_ids`) marks."""
@@ -104,17 +121,15 @@ class Segment:
     def save(self, directory: Path) -> None:
         """Write the whole segment into `directory` (new), flushed to disk before returning."""
         directory.mkdir(parents=True)
-        with open(directory / DOCS_FILE, "w", encoding="utf-8") as out:
-            for doc_id in self.doc_ids:
-                out.write(json.dumps(self.docs[doc_id].to_json(), ensure_ascii=False) + "\n")
-        with open(directory / CHUNKS_FILE, "w", encoding="utf-8") as out:
-            for chunk in self.chunks:
-                out.write(json.dumps(chunk.to_json(), ensure_ascii=False) + "\n")
+        write_rows(directory / DOCS_FILE, (self.docs[doc_id].to_json() for doc_id in self.doc_ids))
+        write_rows(directory / HEADS_FILE, (asdict(self.heads[doc_id]) for doc_id in self.doc_ids))
+        write_rows(directory / CHUNKS_FILE, (chunk.to_json() for chunk in self.chunks))
+        np.save(directory / CHUNK_DOCS_FILE, self.chunk_doc.astype(np.int32))
         self.vectors.save(directory)
         self.keyword.save(directory / KEYWORD_DIR)
         self.doc_keyword.save(directory / DOCUMENT_KEYWORD_DIR)
         (directory / SEGMENT_FILE).write_text(json.dumps(
-            {"format": FORMAT_VERSION, "documents": len(self.docs), "chunks": len(self.chunks),
+            {"format": FORMAT_VERSION, "documents": len(self.doc_ids), "chunks": len(self.chunks),
              "dim": self.vectors.dim}))
         fsync_tree(directory)
 
@@ -124,21 +139,58 @@ class Segment:
         if not info.exists():
             info = directory / GENERATION_MANIFEST
         meta = json.loads(info.read_text())
-        if meta.get("format") != FORMAT_VERSION:
+        if meta.get("format") not in READABLE_FORMATS:
             raise RuntimeError(f"{directory} was written by another version of Sổ tay "
                                f"(format {meta.get('format')}); re-ingest into a new index folder")
-        with open(directory / DOCS_FILE, encoding="utf-8") as lines:
-            docs = {d["doc_id"]: StoredDocument.from_json(d) for d in map(json.loads, lines)}
-        with open(directory / CHUNKS_FILE, encoding="utf-8") as lines:
-            chunks = [Chunk(**c) for c in map(json.loads, lines)]
+        chunks = StoredRows(directory / CHUNKS_FILE, _chunk)
+        documents = StoredRows(directory / DOCS_FILE, StoredDocument.from_json)
+        if meta["format"] >= 2:
+            heads_rows = StoredRows(directory / HEADS_FILE, lambda row: DocumentHead(**row))
+            heads = {head.doc_id: head for head in heads_rows}
+            chunk_doc = np.load(directory / CHUNK_DOCS_FILE)
+        else:
+            # Format 1 kept no heads and no passage -> document table: read once from the rows
+            # themselves (what every open cost before), until a merge writes the segment anew.
+            heads = {}
+            for i in range(len(documents)):
+                row = documents.raw(i)
+                row.pop("text", None)
+                heads[row["doc_id"]] = DocumentHead(**row)
+            order = {doc_id: i for i, doc_id in enumerate(sorted(heads))}
+            chunk_doc = np.array([order[chunks.raw(i)["doc_id"]] for i in range(len(chunks))], np.int64)
+        docs = DocumentRows(documents, sorted(heads))
         vectors = VectorIndex.load(directory)
         keyword = KeywordIndex.load(directory / KEYWORD_DIR)
         # A generation written before the document index existed builds it here and answers as
         # before.
         doc_keyword = (KeywordIndex.load(directory / DOCUMENT_KEYWORD_DIR)
                        if (directory / DOCUMENT_KEYWORD_DIR).exists()
-                       else KeywordIndex.build([document_index_text(docs[d]) for d in sorted(docs)]))
-        return cls(name or directory.name, docs, chunks, vectors, keyword, doc_keyword)
+                       else KeywordIndex.build([document_index_text(docs[d]) for d in sorted(heads)]))
+        return cls(name or directory.name, docs, heads, chunks, chunk_doc, vectors, keyword, doc_keyword)
+
+
+class DocumentRows(Mapping[str, StoredDocument]):
+    """A loaded segment's documents by id, each read from disk when asked (rows in id order)."""
+
+    def __init__(self, rows: StoredRows[StoredDocument], doc_ids: list[str]):
+        self.rows = rows
+        self.position = {doc_id: i for i, doc_id in enumerate(doc_ids)}
+
+    def __getitem__(self, doc_id: str) -> StoredDocument:
+        return self.rows[self.position[doc_id]]
+
+    def __contains__(self, doc_id: object) -> bool:
+        return doc_id in self.position
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.position)
+
+    def __len__(self) -> int:
+        return len(self.position)
+
+
+def _chunk(row: dict) -> Chunk:
+    return Chunk(**row)
 
 
 def live_copies(segments: list[Segment], deleted: Mapping[str, Iterable[str]]) -> dict[str, Segment]:

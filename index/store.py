@@ -59,7 +59,7 @@ from .manifest import (  # noqa: F401  (CURRENT_FILE: part of the folder's layou
 )
 from .model import prepare_model
 from .precision import embedded_precision
-from .records import SearchFilters, SearchResponse, StoredDocument
+from .records import DocumentHead, SearchFilters, SearchResponse, StoredDocument
 from .segment import GENERATION_MANIFEST, SEGMENT_FILE, Segment, fsync_dir, fsync_tree
 
 log = logging.getLogger(__name__)
@@ -287,20 +287,17 @@ class Library:
             return None
         return path, filename, content_type(filename)
 
-    def visible(self, scope: Scope = ANONYMOUS) -> list[StoredDocument]:
-        """Every document `scope` may see, in id order."""
-        generation = self.generation()
-        mask = generation.visible_docs(scope)
-        ids = generation.doc_id_list if mask is None else [d for d, ok in zip(generation.doc_id_list, mask,
-                                                                                 strict=True) if ok]
-        return [generation.docs[d] for d in sorted(ids)]
+    def visible(self, scope: Scope = ANONYMOUS) -> list[DocumentHead]:
+        """Every document `scope` may see, in id order, without its text (`get` reads one whole)."""
+        return _visible(self.generation(), scope)
 
     def news(self, limit: int = 20, scope: Scope = ANONYMOUS, topic: str | None = None) -> list[StoredDocument]:
         """The news `scope` may see, newest first; only those of `topic` when given."""
-        items = [d for d in self.visible(scope) if d.meta.get("type") == "news"
+        generation = self.generation()
+        items = [d for d in _visible(generation, scope) if d.meta.get("type") == "news"
                  and (topic is None or topic in (d.meta.get("topics") or ()))]
         items.sort(key=lambda d: (d.meta.get("date", ""), d.added_at, d.doc_id), reverse=True)
-        return items[:limit]
+        return [generation.docs[d.doc_id] for d in items[:limit]]  # only these are read whole
 
     def facets(self, scope: Scope = ANONYMOUS) -> dict[str, list[str]]:
         """The types and issuers of the documents `scope` may see, for the filter boxes; computed once
@@ -591,7 +588,8 @@ class Library:
         switch_current(self.root, manifest.name)
         with self._load_lock:
             if segment is not None:
-                self._segments[segment.name] = segment
+                # Served from what was written, memory-mapped, not the copy the writer built.
+                self._segments[segment.name] = Segment.load(self.root / SEGMENTS_DIR / segment.name)
             self._serve(manifest)
 
     def _writable_manifest(self) -> Manifest:
@@ -655,7 +653,7 @@ class Library:
             candidates = {name for doc in removed.values() for name in (doc.file, doc.original) if name}
         if not candidates:
             return
-        in_use = {name for doc in generation.docs.values() for name in (doc.file, doc.original)}
+        in_use = {name for doc in generation.heads.values() for name in (doc.file, doc.original)}
         for name in candidates - in_use:
             (self.root / FILES_DIR / name).unlink(missing_ok=True)
 
@@ -753,6 +751,13 @@ class Library:
         return True
 
 
+def _visible(generation: Generation, scope: Scope) -> list[DocumentHead]:
+    mask = generation.visible_docs(scope)
+    ids = generation.doc_id_list if mask is None else [d for d, ok in zip(generation.doc_id_list, mask,
+                                                                             strict=True) if ok]
+    return [generation.heads[d] for d in sorted(ids)]
+
+
 def _link_or_copy(source: str, target: str) -> None:
     try:
         os.link(source, target)
@@ -761,9 +766,12 @@ def _link_or_copy(source: str, target: str) -> None:
 
 
 def _remove_abandoned_merge(path: Path) -> None:
-    """Remove a `.merging-*` folder whose merge died; one whose merge still runs holds its lock."""
+    """Remove a `.merging-*` folder whose merge died; one whose merge still runs holds its lock.
+    A lock file is seen for itself too: a merge killed before it made its folder leaves only that."""
     if path.name.endswith(".lock"):
-        return
+        path = path.with_name(path.name[:-len(".lock")])
+        if path.exists():
+            return  # the folder's own turn removes both
     lock = FileLock(str(path) + ".lock", timeout=0)
     try:
         lock.acquire()
