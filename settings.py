@@ -69,6 +69,10 @@ class Settings:
     # The embedding model's arithmetic; a library embedded by another path is re-embedded whole.
     embed_precision: str = field(default_factory=lambda: _env_choice("SOTAY_EMBED_PRECISION", "auto",
                                                                      EMBED_PRECISIONS))
+    # The engines behind a new segment's two indexes (index/backends.py); a library keeps the ones
+    # its manifest names, and one written by others is indexed again whole at its next commit.
+    vector_backend: str = field(default_factory=lambda: os.environ.get("SOTAY_VECTOR_BACKEND", "faiss"))
+    keyword_backend: str = field(default_factory=lambda: os.environ.get("SOTAY_KEYWORD_BACKEND", "bm25"))
     editor_token: str = field(default_factory=lambda: os.environ.get("SOTAY_EDITOR_TOKEN", ""))
     # With 2 cores, torch's default thread pool made a query 5-25x slower than one pinned pool.
     threads: int = field(default_factory=lambda: _env_int("SOTAY_THREADS", min(2, os.cpu_count() or 1)))

@@ -18,7 +18,7 @@ from typing import overload
 import numpy as np
 
 from .access import DocumentAccess, Scope
-from .keyword import KeywordView
+from .backends import keyword_backend, vector_backend
 from .records import Chunk, DocumentHead, StoredDocument
 from .segment import (  # noqa: F401  (re-exported: the texts indexed are part of this face)
     Segment,
@@ -27,7 +27,6 @@ from .segment import (  # noqa: F401  (re-exported: the texts indexed are part o
     index_text,
     live_copies,
 )
-from .vectors import VectorView
 
 
 class Generation:
@@ -77,10 +76,13 @@ class Generation:
         # Row i -> the document of chunk i, as an array so filters become vectorized masks.
         self.chunk_doc_index = (np.concatenate(chunk_doc_index) if chunk_doc_index
                                 else np.zeros(0, np.int64))
-        self.keyword = KeywordView(keyword_parts)
-        self.doc_keyword = KeywordView(doc_keyword_parts)
+        # One library, one pair of backends (the manifest names them): its views score all parts.
+        keywords_by = self.segments[0].keyword_backend if self.segments else keyword_backend(None)
+        vectors_by = self.segments[0].vector_backend if self.segments else vector_backend(None)
+        self.keyword = keywords_by.view(keyword_parts)
+        self.doc_keyword = keywords_by.view(doc_keyword_parts)
         dim = int(self.manifest.get("dim") or (self.segments[0].vectors.dim if self.segments else dim))
-        self.vectors = VectorView(vector_parts, dim)
+        self.vectors = vectors_by.view(vector_parts, dim)
 
     @classmethod
     def empty(cls, dim: int = 384) -> Generation:

@@ -25,8 +25,9 @@ SEGMENTS_DIR = "segments"
 # The layout before segments: CURRENT named a whole snapshot here.
 GENERATIONS_DIR = "generations"
 FORMAT = 2
-# What a manifest says of the whole library: what embedded every vector in it.
-LIBRARY_FIELDS = ("model", "precision", "dim")
+# What a manifest says of the whole library: what embedded every vector in it, and the backends
+# that index every segment of it (index/backends.py).
+LIBRARY_FIELDS = ("model", "precision", "dim", "vector_backend", "keyword_backend")
 _NAME = re.compile(r"m-(\d{6,})")
 
 

@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from .keyword import KeywordIndex
+from .backends import keyword_backend, vector_backend
 from .manifest import Manifest
 from .records import Chunk, StoredDocument
 from .segment import Segment, live_copies
@@ -84,11 +84,14 @@ def merge_segments(name: str, segments: list[Segment], deleted: dict[str, frozen
         doc_keyword_parts.append((segment.doc_keyword, np.flatnonzero(keep)))
     dim = segments[0].vectors.dim if segments else 384
     vectors = np.concatenate(vector_blocks) if vector_blocks else np.zeros((0, dim), np.float32)
-    keyword = KeywordIndex.concatenate(keyword_parts) if keyword_parts else KeywordIndex.build([])
+    # Segments merged together were written by the same backends (the manifest names them).
+    keywords_by = segments[0].keyword_backend if segments else keyword_backend(None)
+    vectors_by = segments[0].vector_backend if segments else vector_backend(None)
+    keyword = keywords_by.concatenate(keyword_parts) if keyword_parts else keywords_by.build([])
     # The document rows, segment after segment, reordered into the merged segment's id order.
     merged_ids = [d for segment in segments for d in segment.doc_ids if owner.get(d) is segment]
     position = {d: i for i, d in enumerate(merged_ids)}
     order = [position[d] for d in sorted(merged_ids)]
-    doc_keyword = (KeywordIndex.concatenate(doc_keyword_parts, order=order) if doc_keyword_parts
-                   else KeywordIndex.build([]))
-    return Segment.build(name, docs, chunks, vectors, keyword, doc_keyword)
+    doc_keyword = (keywords_by.concatenate(doc_keyword_parts, order=order) if doc_keyword_parts
+                   else keywords_by.build([]))
+    return Segment.build(name, docs, chunks, vectors, keyword, doc_keyword, vectors_by, keywords_by)

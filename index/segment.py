@@ -32,10 +32,16 @@ from pathlib import Path
 
 import numpy as np
 
-from .keyword import KeywordIndex
+from .backends import (
+    KeywordBackend,
+    SegmentKeywords,
+    SegmentVectors,
+    VectorBackend,
+    keyword_backend,
+    vector_backend,
+)
 from .records import Chunk, DocumentHead, StoredDocument
 from .stored import StoredRows, write_rows
-from .vectors import VectorIndex
 
 DOCS_FILE = "documents.jsonl"
 HEADS_FILE = "heads.jsonl"
@@ -81,8 +87,9 @@ class Segment:
     """
 
     def __init__(self, name: str, docs: Mapping[str, StoredDocument], heads: dict[str, DocumentHead],
-                 chunks: Sequence[Chunk], chunk_doc: np.ndarray, vectors: VectorIndex, keyword: KeywordIndex,
-                 doc_keyword: KeywordIndex):
+                 chunks: Sequence[Chunk], chunk_doc: np.ndarray, vectors: SegmentVectors,
+                 keyword: SegmentKeywords, doc_keyword: SegmentKeywords,
+                 vector_backend: VectorBackend | None = None, keyword_backend: KeywordBackend | None = None):
         self.name = name
         self.docs = docs
         self.heads = heads
@@ -94,23 +101,31 @@ class Segment:
         self.keyword = keyword
         # Rows in `doc_ids` order.
         self.doc_keyword = doc_keyword
+        # What built the two indexes, recorded in `segment.json`.
+        self.vector_backend = vector_backend or _default_vectors()
+        self.keyword_backend = keyword_backend or _default_keywords()
 
     def __len__(self) -> int:
         return len(self.chunks)
 
     @classmethod
     def build(cls, name: str, docs: dict[str, StoredDocument], chunks: list[Chunk], vectors: np.ndarray,
-              keyword: KeywordIndex | None = None, doc_keyword: KeywordIndex | None = None) -> Segment:
+              keyword: SegmentKeywords | None = None, doc_keyword: SegmentKeywords | None = None,
+              vector_backend: VectorBackend | None = None, keyword_backend: KeywordBackend | None = None
+              ) -> Segment:
         """A segment of `docs` and their `chunks` (with one vector each); the keyword counts are
         counted here unless given (a merge copies them)."""
+        vectors_by = vector_backend or _default_vectors()
+        keywords_by = keyword_backend or _default_keywords()
         if keyword is None:
-            keyword = KeywordIndex.build([chunk_index_text(docs[c.doc_id], c) for c in chunks])
+            keyword = keywords_by.build([chunk_index_text(docs[c.doc_id], c) for c in chunks])
         if doc_keyword is None:
-            doc_keyword = KeywordIndex.build([document_index_text(docs[d]) for d in sorted(docs)])
+            doc_keyword = keywords_by.build([document_index_text(docs[d]) for d in sorted(docs)])
         order = {doc_id: i for i, doc_id in enumerate(sorted(docs))}
         chunk_doc = np.array([order[c.doc_id] for c in chunks], dtype=np.int64)
         heads = {doc_id: doc.head for doc_id, doc in docs.items()}
-        return cls(name, docs, heads, chunks, chunk_doc, VectorIndex.build(vectors), keyword, doc_keyword)
+        return cls(name, docs, heads, chunks, chunk_doc, vectors_by.build(vectors), keyword, doc_keyword,
+                   vectors_by, keywords_by)
 
     def rows_of(self, keep: np.ndarray) -> np.ndarray:
         """Chunk rows of the documents `keep` (a mask over `doc_ids`) marks."""
@@ -130,7 +145,8 @@ class Segment:
         self.doc_keyword.save(directory / DOCUMENT_KEYWORD_DIR)
         (directory / SEGMENT_FILE).write_text(json.dumps(
             {"format": FORMAT_VERSION, "documents": len(self.doc_ids), "chunks": len(self.chunks),
-             "dim": self.vectors.dim}))
+             "dim": self.vectors.dim, "vector_backend": self.vector_backend.name,
+             "keyword_backend": self.keyword_backend.name}))
         fsync_tree(directory)
 
     @classmethod
@@ -159,14 +175,17 @@ class Segment:
             order = {doc_id: i for i, doc_id in enumerate(sorted(heads))}
             chunk_doc = np.array([order[chunks.raw(i)["doc_id"]] for i in range(len(chunks))], np.int64)
         docs = DocumentRows(documents, sorted(heads))
-        vectors = VectorIndex.load(directory)
-        keyword = KeywordIndex.load(directory / KEYWORD_DIR)
+        vectors_by = vector_backend(meta.get("vector_backend"))
+        keywords_by = keyword_backend(meta.get("keyword_backend"))
+        vectors = vectors_by.load(directory)
+        keyword = keywords_by.load(directory / KEYWORD_DIR)
         # A generation written before the document index existed builds it here and answers as
         # before.
-        doc_keyword = (KeywordIndex.load(directory / DOCUMENT_KEYWORD_DIR)
+        doc_keyword = (keywords_by.load(directory / DOCUMENT_KEYWORD_DIR)
                        if (directory / DOCUMENT_KEYWORD_DIR).exists()
-                       else KeywordIndex.build([document_index_text(docs[d]) for d in sorted(heads)]))
-        return cls(name or directory.name, docs, heads, chunks, chunk_doc, vectors, keyword, doc_keyword)
+                       else keywords_by.build([document_index_text(docs[d]) for d in sorted(heads)]))
+        return cls(name or directory.name, docs, heads, chunks, chunk_doc, vectors, keyword, doc_keyword,
+                   vectors_by, keywords_by)
 
 
 class DocumentRows(Mapping[str, StoredDocument]):
@@ -187,6 +206,14 @@ class DocumentRows(Mapping[str, StoredDocument]):
 
     def __len__(self) -> int:
         return len(self.position)
+
+
+def _default_vectors() -> VectorBackend:
+    return vector_backend(None)
+
+
+def _default_keywords() -> KeywordBackend:
+    return keyword_backend(None)
 
 
 def _chunk(row: dict) -> Chunk:

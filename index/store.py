@@ -42,6 +42,7 @@ from settings import Settings
 
 from . import merge as merging
 from .access import ANONYMOUS, Scope
+from .backends import keyword_backend, vector_backend
 from .embedder import Embedder
 from .generation import Generation, chunk_index_text
 from .manifest import (  # noqa: F401  (CURRENT_FILE: part of the folder's layout others read)
@@ -165,6 +166,11 @@ class Library:
             raise ValueError(f"merges must be one of {', '.join(MERGE_MODES)}, not {merges!r}")
         self.settings = settings
         self.root = Path(settings.index_dir)
+        try:
+            self._vectors_by = vector_backend(settings.vector_backend)
+            self._keywords_by = keyword_backend(settings.keyword_backend)
+        except ValueError as exc:
+            raise ValueError(f"SOTAY_VECTOR_BACKEND / SOTAY_KEYWORD_BACKEND: {exc}") from None
         self.merges = merges
         self._embedder = embedder
         self._generation: Generation | None = None
@@ -466,7 +472,8 @@ class Library:
         embedder = self.embedder
         model_name = embedder.name
         reembed_all = bool(old.docs) and (old.manifest.get("model") not in ("", model_name)
-                                          or embedded_precision(old.manifest) != embedder.precision)
+                                          or embedded_precision(old.manifest) != embedder.precision
+                                          or self._backends_differ(old.manifest))
         now = datetime.now(UTC).isoformat(timespec="seconds")
         pipeline = IndexingPipeline(embedder, max_passages=self.settings.max_passages)
 
@@ -502,12 +509,14 @@ class Library:
             elif source.data is not None:
                 doc.file = self._store_file(source.data, source.filename)
 
-        fields = dict(old.manifest, model=model_name, precision=embedder.precision, dim=int(new_vectors.shape[1]))
+        fields = dict(old.manifest, model=model_name, precision=embedder.precision, dim=int(new_vectors.shape[1]),
+                      vector_backend=self._vectors_by.name, keyword_backend=self._keywords_by.name)
         replaced = {doc_id: old.docs[doc_id] for doc_id in todo if doc_id in old.docs}
         if reembed_all:
             # The library was embedded by another model, or another path of this one (bfloat16,
-            # float32): one library's vectors all come from one path, so every document is
-            # written again, into one segment.
+            # float32), or indexed by other backends: one library's vectors all come from one
+            # path and its segments from one pair of backends, so every document is written
+            # again, into one segment.
             docs = {k: v for k, v in old.docs.items() if k not in todo}
             chunks = [c for c in old.chunks if c.doc_id not in todo]
             texts = [chunk_index_text(docs[c.doc_id], c) for c in chunks]
@@ -521,7 +530,14 @@ class Library:
         return len(new_chunks), refused
 
     def _new_segment(self, docs: dict[str, StoredDocument], chunks, vectors: np.ndarray) -> Segment:
-        return Segment.build("", docs, chunks, vectors)  # named when committed
+        return Segment.build("", docs, chunks, vectors, vector_backend=self._vectors_by,
+                             keyword_backend=self._keywords_by)  # named when committed
+
+    def _backends_differ(self, manifest: dict) -> bool:
+        """Whether the library was indexed by other backends than the settings name (a library
+        from before backends were named used the defaults)."""
+        return (vector_backend(manifest.get("vector_backend")).name != self._vectors_by.name
+                or keyword_backend(manifest.get("keyword_backend")).name != self._keywords_by.name)
 
     def _store_file(self, data: bytes, filename: str) -> str:
         suffix = Path(filename).suffix.lower() or ".bin"
