@@ -180,9 +180,8 @@ def test_killed_ingest_leaves_previous_or_next_index_usable(make_real_library, d
 
 @pytest.mark.parametrize("crash_at", ["writing the generation", "switching CURRENT"])
 def test_crash_during_commit_keeps_the_old_generation(make_library, docs_folder, monkeypatch, crash_at):
-    import index.segment
     import index.store
-
+    import index.vectors
     library = make_library()
     library.ingest([write(docs_folder.parent / "first", "qd-27.txt", QD27)])
     before = library.generation().name
@@ -194,7 +193,7 @@ def test_crash_during_commit_keeps_the_old_generation(make_library, docs_folder,
         raise PowerCut(crash_at)
 
     if crash_at == "writing the generation":
-        monkeypatch.setattr(index.segment.VectorIndex, "save", cut)  # documents.jsonl already written
+        monkeypatch.setattr(index.vectors.VectorIndex, "save", cut)  # documents.jsonl already written
     else:
         monkeypatch.setattr(index.store.os, "replace", cut)
     with pytest.raises(PowerCut):
