@@ -11,7 +11,7 @@ A segment folder holds:
     heads.jsonl          the same without their texts: what a reader holds in memory
     chunks.jsonl         their passages; row i is row i of the vectors and of the keyword counts
     chunk-documents.npy  row i -> the position of its document in documents.jsonl
-    vectors.npy          float32 matrix, one row a passage
+    vectors.npy          float16 matrix (float32 in older segments), one row a passage
     vectors.faiss        the FAISS index over it (index/vectors.py)
     keyword/             term counts of the passages (index/keyword.py)
     keyword-documents/   term counts of the whole documents, rows in `documents.jsonl` order
