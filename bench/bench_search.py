@@ -92,7 +92,7 @@ def build_generation(corpus: Path, n_chunks: int, dim: int):
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     started = time.perf_counter()
     keyword = KeywordIndex.build([chunk_index_text(docs[c.doc_id], c) for c in chunks])
-    print(f"keyword index: {len(chunks)} chunks, {len(keyword.terms)} terms, "
+    print(f"keyword index: {len(chunks)} chunks, {keyword.term_count} terms, "
           f"built in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     return Generation("bench", [Segment.build("bench", docs, chunks, vectors, keyword)], {}, {"dim": dim})
 
