@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cached_property
-from typing import overload
 
 import numpy as np
 
@@ -27,6 +26,7 @@ from .segment import (  # noqa: F401  (re-exported: the texts indexed are part o
     index_text,
     live_copies,
 )
+from .stored import Rows
 
 
 class Generation:
@@ -136,7 +136,7 @@ class LiveDocuments(Mapping[str, StoredDocument]):
         return len(self._ids)
 
 
-class LiveChunks(Sequence[Chunk]):
+class LiveChunks(Rows[Chunk]):
     """The live passages, numbered as the generation's rows, each read from its segment when asked.
 
     `parts` are `(a segment's chunks, its live rows or None for all)`, in the generation's order.
@@ -150,20 +150,7 @@ class LiveChunks(Sequence[Chunk]):
     def __len__(self) -> int:
         return int(self._starts[-1])
 
-    @overload
-    def __getitem__(self, i: int) -> Chunk: ...
-
-    @overload
-    def __getitem__(self, i: slice) -> list[Chunk]: ...
-
-    def __getitem__(self, i):
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self)))]
-        i = int(i)
-        if i < 0:
-            i += len(self)
-        if not 0 <= i < len(self):
-            raise IndexError(i)
+    def row(self, i: int) -> Chunk:
         part = int(np.searchsorted(self._starts, i, side="right")) - 1
         chunks, rows = self._parts[part]
         local = i - int(self._starts[part])

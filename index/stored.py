@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import mmap
+from abc import abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Generic, TypeVar, overload
@@ -36,7 +37,34 @@ def write_rows(path: Path, rows: Iterable[dict]) -> int:
     return len(starts) - 1
 
 
-class StoredRows(Sequence[T], Generic[T]):
+class Rows(Sequence[T], Generic[T]):
+    """A read-only sequence whose rows are made one at a time by `row(i)`, `0 <= i < len`: the
+    indexing (negative indexes, slices, bounds) of every sequence of rows read when asked."""
+
+    @abstractmethod
+    def __len__(self) -> int: ...
+
+    @abstractmethod
+    def row(self, i: int) -> T: ...
+
+    @overload
+    def __getitem__(self, i: int) -> T: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[T]: ...
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self.row(j) for j in range(*i.indices(len(self)))]
+        i = int(i)
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        return self.row(i)
+
+
+class StoredRows(Rows[T]):
     """The rows of a JSON-lines file as a read-only sequence, each made by `make` when read.
 
     The map and the offsets are shared by every thread of the process and never change: a
@@ -69,20 +97,7 @@ class StoredRows(Sequence[T], Generic[T]):
         start, stop = int(self.offsets[i]), int(self.offsets[i + 1])
         return json.loads(self.data[start:stop])
 
-    @overload
-    def __getitem__(self, i: int) -> T: ...
-
-    @overload
-    def __getitem__(self, i: slice) -> list[T]: ...
-
-    def __getitem__(self, i):
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self)))]
-        i = int(i)
-        if i < 0:
-            i += len(self)
-        if not 0 <= i < len(self):
-            raise IndexError(i)
+    def row(self, i: int) -> T:
         return self.make(self.raw(i))
 
     def __iter__(self) -> Iterator[T]:
