@@ -11,12 +11,13 @@ one, say) is one module registered here.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
+from . import keyword
 from .keyword import KeywordIndex, KeywordView
 from .vectors import VectorIndex, VectorView
 
@@ -49,6 +50,10 @@ class VectorBackend(Protocol):
 
     def build(self, vectors: np.ndarray) -> SegmentVectors: ...
 
+    def write(self, directory: Path, blocks: Iterable[np.ndarray], rows: int, dim: int) -> None:
+        """Write the index of `rows` vectors given a block at a time into `directory`, holding none
+        of them but a block (a merge): what `build(...).save(directory)` writes."""
+
     def load(self, directory: Path) -> SegmentVectors: ...
 
     def view(self, parts: list[tuple[SegmentVectors, np.ndarray | None]], dim: int) -> VectorSearch: ...
@@ -79,7 +84,9 @@ class KeywordBackend(Protocol):
 
     def build(self, texts: list[str]) -> SegmentKeywords: ...
 
-    def concatenate(self, parts: Sequence[tuple[SegmentKeywords, np.ndarray]], order=None) -> SegmentKeywords: ...
+    def write_merged(self, directory: Path, parts: Sequence[tuple[SegmentKeywords, np.ndarray]], rows: int) -> None:
+        """Write into `directory` the counts of a merge, streaming them: `parts` are `(segment's
+        counts, row_map)`, `row_map[i]` the merged row of the part's row i (-1: left behind)."""
 
     def load(self, directory: Path) -> SegmentKeywords: ...
 
@@ -93,6 +100,9 @@ class FaissVectors:
 
     def build(self, vectors: np.ndarray) -> VectorIndex:
         return VectorIndex.build(vectors)
+
+    def write(self, directory: Path, blocks, rows: int, dim: int) -> None:
+        VectorIndex.write(directory, blocks, rows, dim)
 
     def load(self, directory: Path) -> VectorIndex:
         return VectorIndex.load(directory)
@@ -109,8 +119,8 @@ class Bm25Keywords:
     def build(self, texts: list[str]) -> KeywordIndex:
         return KeywordIndex.build(texts)
 
-    def concatenate(self, parts, order=None) -> KeywordIndex:
-        return KeywordIndex.concatenate(parts, order=order)
+    def write_merged(self, directory: Path, parts, rows: int) -> None:
+        keyword.write_merged(directory, parts, rows)
 
     def load(self, directory: Path) -> KeywordIndex:
         return KeywordIndex.load(directory)

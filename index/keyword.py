@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from hashlib import blake2b
 from pathlib import Path
@@ -32,6 +32,7 @@ import scipy.sparse as sp
 
 from ingest.vntext import fold
 
+from .stored import NpyWriter
 from .tokenizer import FOLDED, field_terms, fold_syllable, index_syllables
 
 # 2: raw counts and lengths, rows (CSR), in keyword.npz, terms listed in keyword.json; 3: the same
@@ -46,6 +47,8 @@ OLD_ARRAYS_FILE = "keyword.npz"  # formats 2 and 3
 ARRAY_FILES = ("keys", "indptr", "rows", "counts", "lengths")
 MAX_COUNT = np.iinfo(np.uint16).max  # a count above it is stored as it (BM25 saturates long before)
 DF_CACHE = 1 << 16  # document frequencies a view remembers (the accent restorer asks the same ones)
+# A merge gathers and sorts about this many postings at a time (~30 bytes each while sorted).
+MERGE_BLOCK_POSTINGS = 1 << 22
 
 
 @dataclass(frozen=True)
@@ -230,14 +233,22 @@ class KeywordIndex:
         params = BM25Params(**meta["params"])
         if meta["format"] != 4:
             return cls._load_old(directory, meta, params)
+        index = cls.load_arrays(directory, params)
+        index.accents = {t: int(df) for t, df in meta["accented_forms"].items()}
+        index.longest_term = int(meta["longest_term"])
+        return index
+
+    @classmethod
+    def load_arrays(cls, directory: Path, params: BM25Params) -> KeywordIndex:
+        """Map a format-4 directory's postings; the accent table and longest term are in its
+        `keyword.json`, which `load` reads."""
         # Plain arrays over the maps (a memmap's slicing costs microseconds a query term).
         keys, indptr, rows, counts = (np.asarray(np.load(directory / f"{name}.npy", mmap_mode="r"))
                                       for name in ARRAY_FILES[:4])
         lengths = np.load(directory / "lengths.npy")
         if len(indptr) != len(keys) + 1 or len(rows) != len(counts) or len(rows) != (indptr[-1] if len(keys) else 0):
             raise ValueError(f"{directory}: keyword index arrays do not agree; re-ingest")
-        return cls(keys, indptr, rows, counts, lengths, params,
-                   {t: int(df) for t, df in meta["accented_forms"].items()}, int(meta["longest_term"]))
+        return cls(keys, indptr, rows, counts, lengths, params)
 
     @classmethod
     def _load_old(cls, directory: Path, meta: dict, params: BM25Params) -> KeywordIndex:
@@ -248,6 +259,78 @@ class KeywordIndex:
         terms = meta["terms"]
         return _assemble([(tf.tocsr(), term_keys(terms))], lengths, None, params,
                          {t for t in terms if _is_accent_form(t)}, max(map(len, terms), default=0))
+
+
+def write_merged(directory: Path, parts: Sequence[tuple[KeywordIndex, np.ndarray]], rows: int,
+                 params: BM25Params | None = None) -> None:
+    """Write, in format 4, the index of a merge into `directory` without holding its postings:
+    `parts` are `(index, row_map)`, `row_map[i]` the merged row of the part's row i (-1: left
+    behind), and the merged rows number `rows`. Terms are taken a range of keys at a time (keys
+    are hashes, so equal ranges hold about equal shares of the postings); each range's postings
+    are gathered from every part, renumbered, sorted by term then row, and appended to the files.
+    A term no kept row holds is left out, as `concatenate` leaves it."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    parts = [(index, np.asarray(row_map, np.int64)) for index, row_map in parts]
+    lengths = np.zeros(rows, np.float32)
+    accent_names: set[str] = set()
+    longest, most_postings = 0, 0
+    for index, row_map in parts:
+        kept = row_map >= 0
+        lengths[row_map[kept]] = index.lengths[kept]
+        accent_names.update(index.accents)
+        longest = max(longest, index.longest_term)
+        most_postings += len(index.rows)
+    params = params or (parts[0][0].params if parts else BM25Params())
+    ranges = max(1, -(-most_postings // MERGE_BLOCK_POSTINGS))
+    bounds = [i * 2**64 // ranges for i in range(ranges + 1)]
+    most_terms = sum(len(index.keys) for index, _ in parts)
+    with (NpyWriter(directory / "keys.npy", np.uint64, most=most_terms) as keys_out,
+          NpyWriter(directory / "indptr.npy", np.int64, most=most_terms + 1) as indptr_out,
+          NpyWriter(directory / "rows.npy", np.int32, most=most_postings) as rows_out,
+          NpyWriter(directory / "counts.npy", np.uint16, most=most_postings) as counts_out):
+        indptr_out.write(np.zeros(1, np.int64))
+        written = 0
+        for low, high in zip(bounds, bounds[1:], strict=False):
+            keys, new_rows, counts = _postings_between(parts, low, high)
+            order = np.lexsort((new_rows, keys))
+            keys, new_rows, counts = keys[order], new_rows[order], counts[order]
+            terms, per_term = np.unique(keys, return_counts=True)
+            keys_out.write(terms)
+            indptr_out.write(written + np.cumsum(per_term))
+            rows_out.write(new_rows.astype(np.int32))
+            counts_out.write(counts)
+            written += len(keys)
+    np.save(directory / "lengths.npy", lengths)
+    merged = KeywordIndex.load_arrays(directory, params)
+    names = sorted(accent_names)
+    positions = merged._find(term_keys(names))
+    df = np.diff(merged.indptr)
+    accents = {name: int(df[p]) for name, p in zip(names, positions, strict=True) if p >= 0}
+    meta = {"format": FORMAT, "params": asdict(params), "rows": rows, "terms": len(merged.keys),
+            "longest_term": longest, "accented_forms": accents}
+    _replace(directory / META_FILE, lambda out: out.write(json.dumps(meta, ensure_ascii=False).encode("utf-8")))
+
+
+def _postings_between(parts, low: int, high: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(key, merged row, count) of every kept posting of the parts' terms with `low <= key < high`."""
+    keys, new_rows, counts = [], [], []
+    for index, row_map in parts:
+        part_keys = index.keys
+        first = int(np.searchsorted(part_keys, np.uint64(low)))
+        last = len(part_keys) if high >= 2**64 else int(np.searchsorted(part_keys, np.uint64(high)))
+        if first == last:
+            continue
+        start, stop = int(index.indptr[first]), int(index.indptr[last])
+        per_term = np.diff(np.asarray(index.indptr[first:last + 1]))
+        renumbered = row_map[np.asarray(index.rows[start:stop])]
+        kept = renumbered >= 0
+        keys.append(np.repeat(np.asarray(part_keys[first:last]), per_term)[kept])
+        new_rows.append(renumbered[kept])
+        counts.append(np.asarray(index.counts[start:stop])[kept])
+    if not keys:
+        return np.zeros(0, np.uint64), np.zeros(0, np.int64), np.zeros(0, np.uint16)
+    return np.concatenate(keys), np.concatenate(new_rows), np.concatenate(counts)
 
 
 def _replace(path: Path, write) -> None:

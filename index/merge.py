@@ -8,18 +8,33 @@ log(N) times in its life, not once per commit. A segment whose rows are mostly d
 too, to give their space back.
 
 A merge copies rows: documents, passages, vectors and term counts of the live documents, never
-tokenizing or embedding again. Deleted rows are left behind.
+tokenizing or embedding again, and streams them into the new segment's files: it holds a few
+tables of row numbers, never the merged segment (a merge of a million passages held 22 GB when
+it did). Deleted rows are left behind.
 """
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict
+from pathlib import Path
 
 import numpy as np
 
 from .backends import keyword_backend, vector_backend
 from .manifest import Manifest
-from .records import Chunk, StoredDocument
-from .segment import Segment, live_copies
+from .segment import (
+    CHUNK_DOCS_FILE,
+    CHUNKS_FILE,
+    DOCS_FILE,
+    DOCUMENT_KEYWORD_DIR,
+    HEADS_FILE,
+    KEYWORD_DIR,
+    Segment,
+    finish,
+    live_copies,
+)
+from .stored import write_lines, write_rows
 
 MERGE_FACTOR = 10
 # Segments below this many passages all count as the smallest tier.
@@ -27,6 +42,8 @@ FLOOR_PASSAGES = 1_000
 # A segment with this share of its documents deleted is rewritten with its tier's next merge, or
 # alone.
 EXPUNGE_SHARE = 0.5
+# Vectors copied at a time (float16: 25 MB of dim 384).
+VECTOR_BLOCK = 32_768
 
 
 def tier(passages: int) -> int:
@@ -62,36 +79,51 @@ def _in_manifest_order(manifest: Manifest, names: list[str]) -> list[str]:
     return [n for n in manifest.segment_names() if n in wanted]
 
 
-def merge_segments(name: str, segments: list[Segment], deleted: dict[str, frozenset[str]]) -> Segment:
-    """One segment of the live documents of `segments` (each one's latest copy)."""
+def write_merged(directory: Path, segments: list[Segment], deleted: Mapping[str, frozenset[str]]) -> set[str]:
+    """Write one segment of the live documents of `segments` (each one's latest copy) into
+    `directory` (new), streaming: stored rows are copied as the files hold them, vectors and
+    term counts a block at a time, so a merge holds the merged segment's tables (document ids,
+    row numbers) but never its texts, vectors or postings. The merged documents' ids."""
     owner = live_copies(segments, deleted)
-    docs: dict[str, StoredDocument] = {}
-    chunks: list[Chunk] = []
-    vector_blocks = []
-    keyword_parts = []
-    doc_keyword_parts = []
+    merged_ids = sorted(owner)
+    position = {doc_id: i for i, doc_id in enumerate(merged_ids)}
+    # Each segment's documents and passages renumbered into the merged segment (-1: left behind);
+    # passages keep their order, segment after segment.
+    doc_maps, chunk_maps, kept_rows, chunks = [], [], [], 0
     for segment in segments:
-        keep = np.array([owner.get(d) is segment for d in segment.doc_ids], dtype=bool)
-        if not keep.any():
-            continue
-        rows = segment.rows_of(keep)
-        for d in segment.doc_ids:
-            if owner.get(d) is segment:
-                docs[d] = segment.docs[d]
-        chunks.extend(segment.chunks[i] for i in rows)
-        vector_blocks.append(np.asarray(segment.vectors.vectors)[rows])
-        keyword_parts.append((segment.keyword, rows))
-        doc_keyword_parts.append((segment.doc_keyword, np.flatnonzero(keep)))
-    dim = segments[0].vectors.dim if segments else 384
-    vectors = np.concatenate(vector_blocks) if vector_blocks else np.zeros((0, dim), np.float32)
+        doc_map = np.array([position[d] if owner.get(d) is segment else -1 for d in segment.doc_ids], np.int64)
+        rows = segment.rows_of(doc_map >= 0)
+        chunk_map = np.full(len(segment), -1, np.int64)
+        chunk_map[rows] = np.arange(chunks, chunks + len(rows))
+        chunks += len(rows)
+        doc_maps.append(doc_map)
+        chunk_maps.append(chunk_map)
+        kept_rows.append(rows)
+    local = {id(s): {d: i for i, d in enumerate(s.doc_ids)} for s in segments}
+
+    directory.mkdir(parents=True)
+    write_lines(directory / DOCS_FILE, (owner[d].document_line(local[id(owner[d])][d]) for d in merged_ids))
+    write_rows(directory / HEADS_FILE, (asdict(owner[d].heads[d]) for d in merged_ids))
+    write_lines(directory / CHUNKS_FILE,
+                (segment.chunk_line(int(i)) for segment, rows in zip(segments, kept_rows, strict=True) for i in rows))
+    chunk_doc = [doc_map[segment.chunk_doc[rows]]
+                 for segment, doc_map, rows in zip(segments, doc_maps, kept_rows, strict=True)]
+    np.save(directory / CHUNK_DOCS_FILE, np.concatenate([np.zeros(0, np.int64), *chunk_doc]).astype(np.int32))
     # Segments merged together were written by the same backends (the manifest names them).
-    keywords_by = segments[0].keyword_backend if segments else keyword_backend(None)
     vectors_by = segments[0].vector_backend if segments else vector_backend(None)
-    keyword = keywords_by.concatenate(keyword_parts) if keyword_parts else keywords_by.build([])
-    # The document rows, segment after segment, reordered into the merged segment's id order.
-    merged_ids = [d for segment in segments for d in segment.doc_ids if owner.get(d) is segment]
-    position = {d: i for i, d in enumerate(merged_ids)}
-    order = [position[d] for d in sorted(merged_ids)]
-    doc_keyword = (keywords_by.concatenate(doc_keyword_parts, order=order) if doc_keyword_parts
-                   else keywords_by.build([]))
-    return Segment.build(name, docs, chunks, vectors, keyword, doc_keyword, vectors_by, keywords_by)
+    keywords_by = segments[0].keyword_backend if segments else keyword_backend(None)
+    dim = segments[0].vectors.dim if segments else 384
+    vectors_by.write(directory, _vector_blocks(segments, kept_rows), chunks, dim)
+    keywords_by.write_merged(directory / KEYWORD_DIR, [(s.keyword, m) for s, m in zip(segments, chunk_maps,
+                                                                                      strict=True)], chunks)
+    keywords_by.write_merged(directory / DOCUMENT_KEYWORD_DIR,
+                             [(s.doc_keyword, m) for s, m in zip(segments, doc_maps, strict=True)], len(merged_ids))
+    finish(directory, len(merged_ids), chunks, dim, vectors_by, keywords_by)
+    return set(merged_ids)
+
+
+def _vector_blocks(segments: list[Segment], kept_rows: list[np.ndarray]) -> Iterator[np.ndarray]:
+    for segment, rows in zip(segments, kept_rows, strict=True):
+        matrix = segment.vectors.vectors
+        for start in range(0, len(rows), VECTOR_BLOCK):
+            yield np.asarray(matrix[rows[start:start + VECTOR_BLOCK]])

@@ -41,7 +41,7 @@ from .backends import (
     vector_backend,
 )
 from .records import Chunk, DocumentHead, StoredDocument
-from .stored import StoredRows, write_rows
+from .stored import StoredRows, json_line, write_rows
 
 DOCS_FILE = "documents.jsonl"
 HEADS_FILE = "heads.jsonl"
@@ -143,11 +143,21 @@ class Segment:
         self.vectors.save(directory)
         self.keyword.save(directory / KEYWORD_DIR)
         self.doc_keyword.save(directory / DOCUMENT_KEYWORD_DIR)
-        (directory / SEGMENT_FILE).write_text(json.dumps(
-            {"format": FORMAT_VERSION, "documents": len(self.doc_ids), "chunks": len(self.chunks),
-             "dim": self.vectors.dim, "vector_backend": self.vector_backend.name,
-             "keyword_backend": self.keyword_backend.name}))
-        fsync_tree(directory)
+        finish(directory, len(self.doc_ids), len(self.chunks), self.vectors.dim, self.vector_backend,
+               self.keyword_backend)
+
+    def document_line(self, position: int) -> bytes:
+        """The stored row of the document at `position` in `doc_ids`, as `documents.jsonl` holds it."""
+        rows = self.docs.rows if isinstance(self.docs, DocumentRows) else None
+        if rows is not None:
+            return rows.line(position)
+        return json_line(self.docs[self.doc_ids[position]].to_json())
+
+    def chunk_line(self, row: int) -> bytes:
+        """The stored row of passage `row`, as `chunks.jsonl` holds it."""
+        if isinstance(self.chunks, StoredRows):
+            return self.chunks.line(row)
+        return json_line(self.chunks[row].to_json())
 
     @classmethod
     def load(cls, directory: Path, name: str | None = None) -> Segment:
@@ -186,6 +196,16 @@ class Segment:
                        else keywords_by.build([document_index_text(docs[d]) for d in sorted(heads)]))
         return cls(name or directory.name, docs, heads, chunks, chunk_doc, vectors, keyword, doc_keyword,
                    vectors_by, keywords_by)
+
+
+def finish(directory: Path, documents: int, chunks: int, dim: int, vectors_by: VectorBackend,
+           keywords_by: KeywordBackend) -> None:
+    """Write `segment.json` into a segment folder whose other files are written, then flush the
+    folder to disk: the last step of writing a segment."""
+    (directory / SEGMENT_FILE).write_text(json.dumps(
+        {"format": FORMAT_VERSION, "documents": documents, "chunks": chunks, "dim": dim,
+         "vector_backend": vectors_by.name, "keyword_backend": keywords_by.name}))
+    fsync_tree(directory)
 
 
 class DocumentRows(Mapping[str, StoredDocument]):

@@ -575,7 +575,7 @@ class Library:
             entries.append(SegmentEntry(segment.name))
         library = {k: v for k, v in fields.items() if k in LIBRARY_FIELDS}
         manifest = base.successor(entries, **library, **numbering)
-        self._publish(manifest, segment)
+        self._publish(manifest, segment.name if segment is not None else None)
         self._collect_garbage(manifest, removed)
 
     def _allocate_segment_name(self, manifest: Manifest) -> tuple[str, int]:
@@ -597,15 +597,15 @@ class Library:
         os.rename(staging, folder / segment.name)
         fsync_dir(folder)
 
-    def _publish(self, manifest: Manifest, segment: Segment | None) -> None:
+    def _publish(self, manifest: Manifest, written: str | None) -> None:
         """Write `manifest`, switch CURRENT to it, and serve it from this process at once (the
-        segments it names are loaded already, or `segment`, just written)."""
+        segments it names are loaded already, or the segment `written` just now)."""
         write_manifest(self.root, manifest)
         switch_current(self.root, manifest.name)
         with self._load_lock:
-            if segment is not None:
+            if written is not None:
                 # Served from what was written, memory-mapped, not the copy the writer built.
-                self._segments[segment.name] = Segment.load(self.root / SEGMENTS_DIR / segment.name)
+                self._segments[written] = Segment.load(self.root / SEGMENTS_DIR / written)
             self._serve(manifest)
 
     def _writable_manifest(self) -> Manifest:
@@ -721,7 +721,6 @@ class Library:
         if len(names) < (2 if force else 1):
             return False
         sources = [self._segment(name) for name in names]
-        merged = merging.merge_segments("", sources, snapshot.deleted)
         staging = self.root / SEGMENTS_DIR / f".merging-{secrets.token_hex(4)}"
         (self.root / SEGMENTS_DIR).mkdir(parents=True, exist_ok=True)
         # Held while the merge writes: the sign to a writer's clean-up that this folder is not a
@@ -729,7 +728,7 @@ class Library:
         alive = FileLock(str(staging) + ".lock", timeout=0)
         alive.acquire()
         try:
-            merged.save(staging)
+            merged = merging.write_merged(staging, sources, snapshot.deleted)
             with self._write_lock:
                 lock = self._lock("merging", wait=-1)  # behind an ingest, however long it takes
                 try:
@@ -741,7 +740,9 @@ class Library:
             alive.release()
             Path(str(staging) + ".lock").unlink(missing_ok=True)
 
-    def _switch_merged(self, snapshot: Manifest, names: list[str], merged: Segment, staging: Path) -> bool:
+    def _switch_merged(self, snapshot: Manifest, names: list[str], merged: set[str], staging: Path) -> bool:
+        """Put the merged segment written at `staging` (of the documents `merged`) in the place of
+        the segments `names` in the live manifest, unless the library was rebuilt meanwhile."""
         self._current_name = None  # read the manifest from disk: another process may have committed
         self.generation()
         live = self._manifest
@@ -750,19 +751,19 @@ class Library:
         before = {e.name: e.deleted for e in snapshot.segments}
         # Documents replaced or deleted while the merge ran are still in the merged segment.
         since = {doc_id for e in live.segments if e.name in names for doc_id in e.deleted - before[e.name]}
-        merged.name, next_number = self._allocate_segment_name(live)
-        os.rename(staging, self.root / SEGMENTS_DIR / merged.name)
+        name, next_number = self._allocate_segment_name(live)
+        os.rename(staging, self.root / SEGMENTS_DIR / name)
         fsync_dir(self.root / SEGMENTS_DIR)
         entries, placed = [], False
         for entry in live.segments:
             if entry.name in names:
                 if not placed:
-                    entries.append(SegmentEntry(merged.name, frozenset(since & set(merged.docs))))
+                    entries.append(SegmentEntry(name, frozenset(since & merged)))
                     placed = True
             else:
                 entries.append(entry)
         manifest = live.successor(entries, next_segment=next_number)
-        self._publish(manifest, merged)
+        self._publish(manifest, name)
         self._collect_garbage(manifest, {}, all_files=True)
         return True
 

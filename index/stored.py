@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import mmap
 from abc import abstractmethod
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Generic, TypeVar, overload
@@ -25,16 +26,72 @@ def offsets_path(path: Path) -> Path:
     return path.with_name(path.stem + ".offsets.npy")
 
 
+def json_line(row: dict) -> bytes:
+    """One row as it is stored: a line of JSON, UTF-8."""
+    return (json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8")
+
+
 def write_rows(path: Path, rows: Iterable[dict]) -> int:
     """Write `rows` as JSON lines to `path` and their offsets beside it; the number written."""
-    starts = [0]
+    return write_lines(path, (json_line(row) for row in rows))
+
+
+def write_lines(path: Path, lines: Iterable[bytes]) -> int:
+    """Write stored rows given as their lines (`json_line`, or `StoredRows.line` of another file:
+    a merge copies rows without parsing them) and their offsets; the number written."""
+    starts = array("q", [0])
     with open(path, "wb") as out:
-        for row in rows:
-            line = (json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8")
+        for line in lines:
             out.write(line)
             starts.append(starts[-1] + len(line))
-    np.save(offsets_path(path), np.asarray(starts, np.int64))
+    np.save(offsets_path(path), np.frombuffer(starts, np.int64))
     return len(starts) - 1
+
+
+class NpyWriter:
+    """A `.npy` file written a block of rows at a time, its row count known only at the end: what a
+    merge writes arrays larger than it should hold with. The header is written first for `most`
+    rows and rewritten on `close` for the rows written (numpy pads headers so that the count can
+    grow in place, to 21 digits)."""
+
+    def __init__(self, path: Path, dtype, row_shape: tuple[int, ...] = (), most: int = 0):
+        self.path = path
+        self.dtype = np.dtype(dtype)
+        self.row_shape = tuple(row_shape)
+        self.rows = 0
+        self.out = open(path, "wb")
+        self._header(most)
+        self.data_start = self.out.tell()
+
+    def _header(self, rows: int) -> None:
+        np.lib.format.write_array_header_1_0(self.out, {
+            "descr": np.lib.format.dtype_to_descr(self.dtype), "fortran_order": False,
+            "shape": (rows, *self.row_shape)})
+
+    def write(self, block: np.ndarray) -> None:
+        block = np.ascontiguousarray(block, dtype=self.dtype)
+        if block.shape[1:] != self.row_shape:
+            raise ValueError(f"{self.path}: rows of shape {block.shape[1:]}, expected {self.row_shape}")
+        self.out.write(block.data)
+        self.rows += len(block)
+
+    def close(self) -> int:
+        """Finish the file; the number of rows it holds."""
+        self.out.seek(0)
+        self._header(self.rows)
+        if self.out.tell() != self.data_start:
+            raise RuntimeError(f"{self.path}: the header changed length")  # numpy keeps it fixed
+        self.out.close()
+        return self.rows
+
+    def __enter__(self) -> NpyWriter:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if exc[0] is None:
+            self.close()
+        else:
+            self.out.close()
 
 
 class Rows(Sequence[T], Generic[T]):
@@ -96,6 +153,10 @@ class StoredRows(Rows[T]):
         """Row `i` as its JSON object."""
         start, stop = int(self.offsets[i]), int(self.offsets[i + 1])
         return json.loads(self.data[start:stop])
+
+    def line(self, i: int) -> bytes:
+        """Row `i` as it is stored, its line end included."""
+        return bytes(self.data[int(self.offsets[i]):int(self.offsets[i + 1])])
 
     def row(self, i: int) -> T:
         return self.make(self.raw(i))

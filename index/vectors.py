@@ -20,10 +20,13 @@ live rows' vectors from, whatever index shape was built over it.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from pathlib import Path
 
 import faiss
 import numpy as np
+
+from .stored import NpyWriter
 
 IVF_THRESHOLD = 100_000
 # FAISS searches one query at a time: on one thread a 50,000-vector exact search took 4-5 ms, on
@@ -49,6 +52,28 @@ def _float32(block: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(block, dtype=np.float32)
 
 
+def _index_over(vectors: np.ndarray, ivf_threshold: int) -> faiss.Index:
+    """The FAISS index over a float16 matrix (in memory or mapped), exact or IVF by its size."""
+    n, dim = vectors.shape
+    fp16 = faiss.ScalarQuantizer.QT_fp16
+    index: faiss.Index
+    if n < ivf_threshold:
+        index = faiss.IndexScalarQuantizer(dim, fp16, faiss.METRIC_INNER_PRODUCT)
+    else:
+        # 4*sqrt(n) cells is Faiss's own advice; it wants at least 39 training points a cell.
+        cells = max(1, min(int(4 * math.sqrt(n)), n // 39))
+        quantizer = faiss.IndexFlatIP(dim)
+        ivf = faiss.IndexIVFScalarQuantizer(quantizer, dim, cells, fp16, faiss.METRIC_INNER_PRODUCT)
+        sample = min(n, TRAIN_POINTS_PER_CELL * cells)
+        rows = np.sort(np.random.default_rng(0).choice(n, sample, replace=False))
+        ivf.train(_float32(vectors[rows]))
+        ivf.nprobe = max(8, cells // PROBE_FRACTION)
+        index = ivf
+    for start in range(0, n, ADD_BATCH):
+        index.add(_float32(vectors[start:start + ADD_BATCH]))
+    return index
+
+
 class VectorIndex:
     def __init__(self, vectors: np.ndarray, index: faiss.Index):
         self.vectors = vectors
@@ -61,24 +86,22 @@ class VectorIndex:
         if vectors.ndim != 2:
             raise ValueError(f"vectors must be a matrix, got shape {vectors.shape}")
         vectors = np.ascontiguousarray(vectors, dtype=MATRIX_DTYPE)
-        n, dim = vectors.shape
-        fp16 = faiss.ScalarQuantizer.QT_fp16
-        index: faiss.Index
-        if n < ivf_threshold:
-            index = faiss.IndexScalarQuantizer(dim, fp16, faiss.METRIC_INNER_PRODUCT)
-        else:
-            # 4*sqrt(n) cells is Faiss's own advice; it wants at least 39 training points a cell.
-            cells = max(1, min(int(4 * math.sqrt(n)), n // 39))
-            quantizer = faiss.IndexFlatIP(dim)
-            ivf = faiss.IndexIVFScalarQuantizer(quantizer, dim, cells, fp16, faiss.METRIC_INNER_PRODUCT)
-            sample = min(n, TRAIN_POINTS_PER_CELL * cells)
-            rows = np.sort(np.random.default_rng(0).choice(n, sample, replace=False))
-            ivf.train(_float32(vectors[rows]))
-            ivf.nprobe = max(8, cells // PROBE_FRACTION)
-            index = ivf
-        for start in range(0, n, ADD_BATCH):
-            index.add(_float32(vectors[start:start + ADD_BATCH]))
-        return cls(vectors, index)
+        return cls(vectors, _index_over(vectors, ivf_threshold))
+
+    @classmethod
+    def write(cls, directory: Path, blocks: Iterable[np.ndarray], rows: int, dim: int,
+              ivf_threshold: int = IVF_THRESHOLD) -> None:
+        """Write the index of the vectors `blocks` hold (`rows` of `dim` in all) into `directory`
+        without holding them: the matrix is written block by block, then mapped to build the
+        FAISS index over (what a merge of a million passages does)."""
+        directory = Path(directory)
+        with NpyWriter(directory / MATRIX_FILE, MATRIX_DTYPE, (dim,), most=rows) as matrix:
+            for block in blocks:
+                matrix.write(block)
+        vectors = np.load(directory / MATRIX_FILE, mmap_mode="r")
+        if len(vectors) != rows:
+            raise ValueError(f"{directory}: {len(vectors)} vectors written, {rows} expected")
+        faiss.write_index(_index_over(vectors, ivf_threshold), str(directory / INDEX_FILE))
 
     def __len__(self) -> int:
         return int(self.index.ntotal)

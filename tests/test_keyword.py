@@ -217,3 +217,28 @@ def test_derived_index_equals_one_built_from_scratch():
     queries = ("chi bộ", "kết nạp đảng viên", "so tay dang vien", "ha noi", "chuyển đổi số")
     assert_scores_equal(derived, rebuilt, queries)
     assert np.allclose(derived.lengths, rebuilt.lengths)
+
+
+def test_a_merge_streamed_into_files_equals_the_one_built_in_memory(tmp_path, monkeypatch):
+    """A merge writes its counts a range of term keys at a time (here a few hundred postings a
+    range, so there are many): the files hold what `concatenate` holds, and score as a rebuild."""
+    import index.keyword as keyword
+
+    monkeypatch.setattr(keyword, "MERGE_BLOCK_POSTINGS", 64)
+    first, second = KeywordIndex.build(TEXTS[:3]), KeywordIndex.build(TEXTS[3:])
+    first.save(tmp_path / "a")
+    second.save(tmp_path / "b")
+    parts = [KeywordIndex.load(tmp_path / "a"), KeywordIndex.load(tmp_path / "b")]
+    # Rows 0 and 2 of the first and both of the second, in the merged order 2, 0, 3, 1.
+    maps = [np.array([2, -1, 0]), np.array([3, 1])]
+    keyword.write_merged(tmp_path / "merged", list(zip(parts, maps, strict=True)), 4)
+    streamed = KeywordIndex.load(tmp_path / "merged")
+    in_memory = KeywordIndex.concatenate([(parts[0], [0, 2]), (parts[1], [0, 1])], order=[1, 3, 0, 2])
+    for name in ("keys", "indptr", "rows", "counts", "lengths"):
+        np.testing.assert_array_equal(getattr(streamed, name), getattr(in_memory, name), err_msg=name)
+    assert streamed.accents == in_memory.accents and streamed.accents
+    assert streamed.document_frequency("chính trị") == 0  # only the left-behind row held it
+    rebuilt = KeywordIndex.build([TEXTS[2], TEXTS[4], TEXTS[0], TEXTS[3]])
+    assert_scores_equal(streamed, rebuilt, QUERIES)
+    keyword.write_merged(tmp_path / "none", [(parts[0], np.array([-1, -1, -1]))], 0)
+    assert len(KeywordIndex.load(tmp_path / "none")) == 0

@@ -193,18 +193,19 @@ def test_a_merge_keeps_what_writers_deleted_while_it_ran(make_library, tmp_path,
         add(library, folder, {f"bai-{i:02d}.txt": article(i)})
     writer = make_library(merges="off")
     started = threading.Event()
-    real_save = index.store.Segment.save
+    real_write = index.store.merging.write_merged
 
-    def slow_save(self, directory):
-        if ".merging-" in str(directory) and not started.is_set():
+    def slow_write(directory, segments, deleted):
+        merged = real_write(directory, segments, deleted)
+        if not started.is_set():
             started.set()
             # The other writer commits while this merge is writing.
             report = add(writer, folder, {"bai-01.txt": "Bản mới: hướng dẫn chuyển sinh hoạt đảng.\n"})
             assert report.updated == ["bai-01"]
             assert writer.delete("bai-02")
-        return real_save(self, directory)
+        return merged
 
-    monkeypatch.setattr(index.store.Segment, "save", slow_save)
+    monkeypatch.setattr(index.store.merging, "write_merged", slow_write)
     # The forced merge, then the merged segment again alone: half its documents were deleted.
     assert library.merge(force=True) == 2
     assert started.is_set()
@@ -311,7 +312,7 @@ def test_a_failed_merge_leaves_the_commit_standing(make_library, tmp_path, monke
     def full_disk(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(index.merge, "merge_segments", full_disk)
+    monkeypatch.setattr(index.merge, "write_merged", full_disk)
     report = add(library, folder, {"cuoi.txt": article(50)})
     assert report.added == ["cuoi"] and report.exit_code == 0
     assert "merging the segments" in caplog.text

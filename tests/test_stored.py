@@ -82,3 +82,26 @@ def test_a_segment_of_the_first_layout_opens_and_answers_the_same(make_library, 
     Segment.load(copy).save(tmp_path / "again")
     assert (tmp_path / "again" / HEADS_FILE).exists()
     assert [h.doc_id for h in Segment.load(tmp_path / "again").heads.values()] == segment.doc_ids
+
+
+def test_an_array_written_a_block_at_a_time_loads_as_one(tmp_path):
+    from index.stored import NpyWriter
+
+    with NpyWriter(tmp_path / "a.npy", np.float16, (3,), most=10**12) as out:
+        out.write(np.ones((2, 3)))
+        out.write(np.arange(3).reshape(1, 3))
+    loaded = np.load(tmp_path / "a.npy", mmap_mode="r")
+    assert loaded.dtype == np.float16 and loaded.shape == (3, 3)
+    np.testing.assert_array_equal(loaded[2], [0, 1, 2])
+    with pytest.raises(ValueError, match="a.npy: rows of shape"), NpyWriter(tmp_path / "a.npy", np.int32, (3,)) as out:
+        out.write(np.zeros((1, 4)))
+
+
+def test_rows_copied_as_stored_read_back_the_same(tmp_path):
+    from index.stored import write_lines
+
+    write_rows(tmp_path / "a.jsonl", [{"n": 1, "text": "Nghị quyết"}, {"n": 2, "text": "Chỉ thị\nsố 05"}])
+    source = StoredRows(tmp_path / "a.jsonl", lambda row: row)
+    assert write_lines(tmp_path / "b.jsonl", (source.line(i) for i in (1, 0))) == 2
+    copied = StoredRows(tmp_path / "b.jsonl", lambda row: row)
+    assert list(copied) == [{"n": 2, "text": "Chỉ thị\nsố 05"}, {"n": 1, "text": "Nghị quyết"}]

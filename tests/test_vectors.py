@@ -157,3 +157,22 @@ def test_a_view_over_float16_and_old_float32_segments_reads_float32_rows(tmp_pat
     assert np.allclose(rows[:50], new_vectors, atol=1e-3) and np.array_equal(rows[50:], old_vectors[live])
     ids, scores = view.search(old_vectors[live[4]], 3)
     assert ids[0] == 54 and np.allclose(scores, _exact(rows, old_vectors[live[4]], 3)[1], atol=1e-5)
+
+
+@pytest.mark.parametrize("rows", [0, 500, 3_000])
+def test_an_index_written_block_by_block_equals_one_built_whole(tmp_path, rows):
+    """What a merge writes without holding the matrix: the same rows, the same FAISS shape and
+    answers as `build` + `save` (3,000 rows with a threshold of 1,000 take the IVF shape)."""
+    vectors = _unit(rows, 32, seed=rows)
+    (tmp_path / "streamed").mkdir()
+    VectorIndex.write(tmp_path / "streamed", (vectors[i:i + 700] for i in range(0, rows, 700)), rows, 32,
+                      ivf_threshold=1_000)
+    built = VectorIndex.build(vectors, ivf_threshold=1_000)
+    streamed = VectorIndex.load(tmp_path / "streamed")
+    np.testing.assert_array_equal(np.asarray(streamed.vectors), built.vectors)
+    assert type(streamed.index) is type(built.index) and len(streamed) == rows
+    if rows:
+        query = vectors[7]
+        np.testing.assert_array_equal(streamed.search(query, 5)[0], built.search(query, 5)[0])
+    with pytest.raises(ValueError, match="expected"):
+        VectorIndex.write(tmp_path / "streamed", iter([vectors[:10]]), rows + 1, 32)
