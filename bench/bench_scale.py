@@ -15,6 +15,7 @@ as a grown one would be after merges: segments of at most `SEGMENT_PASSAGES` pas
 Each measurement runs in a fresh process, so its memory is its own:
 - open: `Library.generation()`; RSS after it, the model not loaded;
 - serve: the model loaded, hybrid searches (half the queries typed without diacritics), p50/p95,
+  the p50s of embedding the query alone and of each side alone (dense includes embedding),
   RSS after, and again once the passage model an upload needs is loaded too; then a forced
   merge of every segment in a thread, with searches running beside it (p99 while merging, and
   the merge's seconds);
@@ -191,11 +192,26 @@ def measure_serve(root: Path, n_queries: int, merge: bool = True) -> dict:
         started = time.perf_counter()
         library.search(query, top_k=10)
         times.append((time.perf_counter() - started) * 1000)
+    # RssAnon: the process's own memory; the rest of RSS is pages of the segments' files that
+    # searches read, which the kernel may drop and read again.
     out = {"hybrid_p50_ms": float(np.percentile(times, 50)), "hybrid_p95_ms": float(np.percentile(times, 95)),
-           "rss_serving_mb": rss_mb(), "segments_serving": len(library.generation().segments)}
+           "rss_serving_mb": rss_mb(), "rss_anon_serving_mb": status_mb("RssAnon"),
+           "segments_serving": len(library.generation().segments)}
+    # The parts of a hybrid search, on the same queries: embedding the query (the same at every
+    # size: the machine's own speed that day), and each side searched alone.
+    for name, run in (("embed", lambda q: library.embedder.embed_query(q)),
+                      ("keyword", lambda q: library.search(q, top_k=10, mode="keyword")),
+                      ("dense", lambda q: library.search(q, top_k=10, mode="dense"))):
+        part = []
+        for query in queries:
+            started = time.perf_counter()
+            run(query)
+            part.append((time.perf_counter() - started) * 1000)
+        out[f"{name}_p50_ms"] = float(np.percentile(part, 50))
     # A server also embeds uploads: the passage model (torch) loaded beside the query engines.
     library.embedder.embed_passages(["Đảng ủy phường họp bàn kế hoạch chuyển đổi số năm 2027."])
     out["rss_serving_with_passage_model_mb"] = rss_mb()
+    out["rss_anon_serving_with_passage_model_mb"] = status_mb("RssAnon")
     if out["segments_serving"] > 1 and merge:
         merged = {}
 
@@ -330,14 +346,15 @@ def main() -> None:
         print(json.dumps(row), flush=True)
         shutil.rmtree(root)
     print(f"\n{'passages':>9} {'segs':>4} {'open s':>7} {'RSS open':>9} {'RSS serve':>9} {'+passage model':>14} "
-          f"{'p50':>6} {'p95':>6} "
+          f"{'p50':>6} {'p95':>6} {'embed':>6} {'kw':>6} {'dense':>6} "
           f"{'add s':>6} {'peak add':>9} {'base add s':>10} {'base peak':>9} {'merge s':>8} {'p99 merging':>11} "
           f"{'disk':>7}")
     nan = float("nan")
     for r in rows:
         print(f"{r['passages']:9} {r['segments']:4} {r['open_s']:7.2f} {r['rss_open_mb']:9.0f} "
               f"{r['rss_serving_mb']:9.0f} {r.get('rss_serving_with_passage_model_mb', nan):14.0f} "
-              f"{r['hybrid_p50_ms']:6.1f} {r['hybrid_p95_ms']:6.1f} {r['add_one_s']:6.2f} "
+              f"{r['hybrid_p50_ms']:6.1f} {r['hybrid_p95_ms']:6.1f} {r.get('embed_p50_ms', nan):6.1f} "
+              f"{r.get('keyword_p50_ms', nan):6.1f} {r.get('dense_p50_ms', nan):6.1f} {r['add_one_s']:6.2f} "
               f"{r['peak_rss_adding_mb']:9.0f} {r.get('baseline_add_one_s', nan):10.2f} "
               f"{r.get('baseline_peak_rss_adding_mb', nan):9.0f} {r.get('merge_s') or nan:8.1f} "
               f"{r.get('p99_during_merge_ms') or nan:11.1f} {r['disk_after_add_mb']:7.0f}")

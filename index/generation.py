@@ -101,6 +101,20 @@ class Generation:
         return keep[self.chunk_doc_index] if len(self.chunks) else np.zeros(0, dtype=bool)
 
     @cached_property
+    def chunk_runs(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """(first row of each run, the run of each row) when every document's passages are one
+        run of consecutive rows (commits and merges write them so; None otherwise): search then
+        finds each document's best passage with one reduction over the runs."""
+        doc_of = self.chunk_doc_index
+        if not len(doc_of):
+            return None
+        starts = np.concatenate([[0], np.flatnonzero(np.diff(doc_of)) + 1])
+        if len(np.unique(doc_of[starts])) != len(starts):
+            return None  # some document's passages are apart
+        lengths = np.diff(np.append(starts, len(doc_of)))
+        return starts, np.repeat(np.arange(len(starts), dtype=np.int32), lengths)
+
+    @cached_property
     def access(self) -> DocumentAccess:
         """Each document's visibility as arrays, built on first use (a generation never changes)."""
         return DocumentAccess(self.doc_id_list, self.heads)

@@ -1,0 +1,39 @@
+"""Each document's best passage, found two ways: a scattered maximum over any layout of rows, and
+one reduction over runs when a document's passages are consecutive rows (what commits and merges
+write). Both must pick the same passage, the lowest row of equal scores, and skip what scored 0."""
+from __future__ import annotations
+
+import numpy as np
+
+from index.search import _best_per_doc, _best_per_run
+
+
+def test_the_run_reduction_picks_what_the_scattered_maximum_picks():
+    rng = np.random.default_rng(7)
+    lengths = rng.integers(1, 6, size=400)
+    doc_of = np.repeat(rng.permutation(400), lengths)  # runs, documents in no particular order
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    # Few distinct values, so ties are common; a third of the rows score nothing.
+    scores = rng.integers(0, 4, size=len(doc_of)).astype(np.float32)
+    expected = (np.full(400, np.nan, np.float32), np.full(400, -1, np.int64))
+    _best_per_doc(np.flatnonzero(scores > 0), scores, doc_of, *expected)
+    got = (np.full(400, np.nan, np.float32), np.full(400, -1, np.int64))
+    _best_per_run(scores, (starts, np.repeat(np.arange(400), lengths)), doc_of, *got)
+    np.testing.assert_array_equal(got[0], expected[0])
+    np.testing.assert_array_equal(got[1], expected[1])
+    assert np.isnan(got[0]).any() and (got[1] == -1).any()  # documents whose rows all scored 0
+    assert not np.isin(got[1], np.flatnonzero(scores == 0)).any()
+
+
+def test_a_library_of_commits_and_merges_keeps_each_documents_passages_together(make_library, tmp_path):
+    from tests.test_segments import add, article
+
+    library = make_library(merges="off")
+    add(library, tmp_path / "up", {f"bai-{i}.txt": article(i) * 3 for i in range(3)})
+    add(library, tmp_path / "up", {"bai-1.txt": article(1, version=2) * 3, "moi.txt": article(7) * 3})
+    assert library.generation().chunk_runs is not None
+    library.merge(force=True)
+    generation = library.generation()
+    starts, run_of = generation.chunk_runs
+    assert len(starts) == len(generation.doc_id_list) and len(run_of) == len(generation.chunks)
+    assert np.bincount(run_of).max() > 1
