@@ -18,7 +18,7 @@ Each measurement runs in a fresh process, so its memory is its own:
   the p50s of embedding the query alone and of each side alone (dense includes embedding),
   RSS after, and again once the passage model an upload needs is loaded too; then a forced
   merge of every segment in a thread, with searches running beside it (p99 while merging, and
-  the merge's seconds);
+  the merge's seconds), and the searches again over the merged segment;
 - add: `Library.ingest` of one 3-line text file, then of another, merges off (the commit alone;
   the fake embedder of tests/fakes.py embeds it, so the time is what the library costs beyond
   embedding; the second is the figure, the first also builds the pipeline), and the process's
@@ -235,6 +235,15 @@ def measure_serve(root: Path, n_queries: int, merge: bool = True) -> dict:
                    p50_during_merge_ms=float(np.percentile(during, 50)) if during else None,
                    p99_during_merge_ms=float(np.percentile(during, 99)) if during else None,
                    rss_after_merge_mb=rss_mb())
+        # The same searches over the one merged segment (FAISS's IVF shape above 100,000 rows).
+        after = []
+        for query in queries:
+            started = time.perf_counter()
+            library.search(query, top_k=10)
+            after.append((time.perf_counter() - started) * 1000)
+        out.update(hybrid_p50_after_merge_ms=float(np.percentile(after, 50)),
+                   hybrid_p95_after_merge_ms=float(np.percentile(after, 95)),
+                   rss_anon_after_merge_mb=status_mb("RssAnon"))
     return out
 
 
@@ -292,13 +301,21 @@ def plot(rows: list[dict], target: Path) -> None:
     if all("baseline_add_one_s" in r for r in rows):
         axes[0].plot(sizes, [r["baseline_add_one_s"] for r in rows], "s--", label="whole-library generations")
     axes[0].set(title="add one document (s)", xscale="log", yscale="log")
-    axes[1].plot(sizes, [r["peak_rss_adding_mb"] for r in rows], "o-", label="segments")
+    axes[1].plot(sizes, [r["peak_rss_adding_mb"] for r in rows], "o-", label="peak while adding")
     if all("baseline_peak_rss_adding_mb" in r for r in rows):
-        axes[1].plot(sizes, [r["baseline_peak_rss_adding_mb"] for r in rows], "s--", label="generations")
-    axes[1].set(title="peak RSS while adding (MB)", xscale="log", yscale="log")
-    axes[2].plot(sizes, [r["hybrid_p50_ms"] for r in rows], "o-", label="p50")
-    axes[2].plot(sizes, [r["hybrid_p95_ms"] for r in rows], "o--", label="p95")
-    axes[2].set(title="hybrid search (ms)", xscale="log")
+        axes[1].plot(sizes, [r["baseline_peak_rss_adding_mb"] for r in rows], "s--", label="same, generations")
+    if all("rss_anon_serving_with_passage_model_mb" in r for r in rows):
+        axes[1].plot(sizes, [r["rss_serving_with_passage_model_mb"] for r in rows], "^-",
+                     label="serving, models loaded: RSS")
+        axes[1].plot(sizes, [r["rss_anon_serving_with_passage_model_mb"] for r in rows], "^:",
+                     label="same, its own (RssAnon)")
+    axes[1].set(title="memory (MB)", xscale="log", yscale="log")
+    axes[2].plot(sizes, [r["hybrid_p50_ms"] for r in rows], "o-", label="hybrid p50")
+    axes[2].plot(sizes, [r["hybrid_p95_ms"] for r in rows], "o--", label="hybrid p95")
+    if all("embed_p50_ms" in r for r in rows):
+        axes[2].plot(sizes, [r["keyword_p50_ms"] for r in rows], "s:", label="keyword alone p50")
+        axes[2].plot(sizes, [r["embed_p50_ms"] for r in rows], "v:", label="embedding the query p50")
+    axes[2].set(title="search (ms)", xscale="log")
     for axis in axes:
         axis.set_xlabel("passages in the library")
         axis.legend()
