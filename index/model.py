@@ -286,7 +286,7 @@ def load_model(path: Path, threads: int = 1, precision: str = "float32"):
             for module in model.modules():
                 if isinstance(module, torch.nn.Linear):
                     module.to(torch.bfloat16)
-    _release_freed_memory()
+    release_freed_memory()
     return model
 
 
@@ -330,11 +330,12 @@ def _compact_embedding_class():
     return _COMPACT_EMBEDDING
 
 
-def _release_freed_memory() -> None:
-    """Give the heap memory that loading freed back to the system.
+def release_freed_memory() -> None:
+    """Give the heap memory that was freed back to the system.
 
     Loading the tokenizer (the Rust Unigram for 250k pieces, built more than once on the way)
-    leaves ~280 MB of freed small blocks in glibc's heap, which it never returns by itself.
+    leaves ~280 MB of freed small blocks in glibc's heap, and a merge the FAISS index it built and
+    wrote; glibc never returns either by itself.
     """
     import ctypes
     import gc

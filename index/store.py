@@ -58,7 +58,7 @@ from .manifest import (  # noqa: F401  (CURRENT_FILE: part of the folder's layou
     switch_current,
     write_manifest,
 )
-from .model import prepare_model
+from .model import prepare_model, release_freed_memory
 from .precision import embedded_precision
 from .records import DocumentHead, SearchFilters, SearchResponse, StoredDocument
 from .segment import GENERATION_MANIFEST, SEGMENT_FILE, Segment, fsync_dir, fsync_tree
@@ -729,6 +729,7 @@ class Library:
         alive.acquire()
         try:
             merged = merging.write_merged(staging, sources, snapshot.deleted)
+            release_freed_memory()  # what the merge built and wrote (FAISS's index, the key ranges)
             with self._write_lock:
                 lock = self._lock("merging", wait=-1)  # behind an ingest, however long it takes
                 try:
