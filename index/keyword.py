@@ -291,9 +291,14 @@ def write_merged(directory: Path, parts: Sequence[tuple[KeywordIndex, np.ndarray
           NpyWriter(directory / "counts.npy", np.uint16, most=most_postings) as counts_out):
         indptr_out.write(np.zeros(1, np.int64))
         written = 0
+        # Parts renumbered in order (a merge's passages: each part's rows after the previous
+        # part's) hold each term's rows ascending already once the postings are ordered by key
+        # alone, and a stable sort of a few sorted runs is a merge of them; otherwise (documents,
+        # renumbered into id order) rows are sorted within each term too.
+        in_order = _renumbered_in_order([row_map for _, row_map in parts])
         for low, high in zip(bounds, bounds[1:], strict=False):
             keys, new_rows, counts = _postings_between(parts, low, high)
-            order = np.lexsort((new_rows, keys))
+            order = np.argsort(keys, kind="stable") if in_order else np.lexsort((new_rows, keys))
             keys, new_rows, counts = keys[order], new_rows[order], counts[order]
             terms, per_term = np.unique(keys, return_counts=True)
             keys_out.write(terms)
@@ -310,6 +315,18 @@ def write_merged(directory: Path, parts: Sequence[tuple[KeywordIndex, np.ndarray
     meta = {"format": FORMAT, "params": asdict(params), "rows": rows, "terms": len(merged.keys),
             "longest_term": longest, "accented_forms": accents}
     _replace(directory / META_FILE, lambda out: out.write(json.dumps(meta, ensure_ascii=False).encode("utf-8")))
+
+
+def _renumbered_in_order(row_maps: list[np.ndarray]) -> bool:
+    """Whether the kept rows of every part are numbered ascending, each part after the last."""
+    last = -1
+    for row_map in row_maps:
+        kept = row_map[row_map >= 0]
+        if len(kept):
+            if kept[0] <= last or np.any(np.diff(kept) <= 0):
+                return False
+            last = int(kept[-1])
+    return True
 
 
 def _postings_between(parts, low: int, high: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -242,3 +242,19 @@ def test_a_merge_streamed_into_files_equals_the_one_built_in_memory(tmp_path, mo
     assert_scores_equal(streamed, rebuilt, QUERIES)
     keyword.write_merged(tmp_path / "none", [(parts[0], np.array([-1, -1, -1]))], 0)
     assert len(KeywordIndex.load(tmp_path / "none")) == 0
+
+
+def test_a_streamed_merge_of_parts_renumbered_in_order_equals_concatenate(tmp_path, monkeypatch):
+    """A merge of passages keeps each part's rows in order, one part after the other: the rows of
+    each term come out ascending by sorting on the key alone."""
+    import index.keyword as keyword
+
+    monkeypatch.setattr(keyword, "MERGE_BLOCK_POSTINGS", 64)
+    parts = [KeywordIndex.build(TEXTS[:3]), KeywordIndex.build(TEXTS[3:]), KeywordIndex.build(TEXTS[1:4])]
+    maps = [np.array([0, -1, 1]), np.array([2, 3]), np.array([-1, 4, 5])]
+    assert keyword._renumbered_in_order(maps) and not keyword._renumbered_in_order(maps[::-1])
+    keyword.write_merged(tmp_path / "merged", list(zip(parts, maps, strict=True)), 6)
+    streamed = KeywordIndex.load(tmp_path / "merged")
+    in_memory = KeywordIndex.concatenate([(parts[0], [0, 2]), (parts[1], [0, 1]), (parts[2], [1, 2])])
+    for name in ("keys", "indptr", "rows", "counts", "lengths"):
+        np.testing.assert_array_equal(getattr(streamed, name), getattr(in_memory, name), err_msg=name)
