@@ -37,13 +37,22 @@ class Generation:
         self.deleted = {seg: frozenset(ids) for seg, ids in (deleted or {}).items() if ids}
         self.manifest = dict(manifest or {})
         owners = self._owners = live_copies(self.segments, self.deleted)
+        # When no document has a copy in two segments (what writers keep so), a segment's live
+        # documents are its own minus those the manifest marks deleted: no lookup a document.
+        copies = sum(len(segment.doc_ids) for segment in self.segments)
+        marked = sum(len(self.deleted[s.name] & set(s.doc_ids)) for s in self.segments if s.name in self.deleted)
+        distinct = copies == len(owners) + marked
         heads: dict[str, DocumentHead] = {}
         doc_id_list: list[str] = []
         chunk_parts: list[tuple[Sequence[Chunk], np.ndarray | None]] = []
         chunk_doc_index: list[np.ndarray] = []
         keyword_parts, doc_keyword_parts, vector_parts = [], [], []
         for segment in self.segments:
-            live_ids = [d for d in segment.doc_ids if owners.get(d) is segment]
+            gone = self.deleted.get(segment.name)
+            if distinct:
+                live_ids = segment.doc_ids if not gone else [d for d in segment.doc_ids if d not in gone]
+            else:
+                live_ids = [d for d in segment.doc_ids if owners.get(d) is segment]
             all_live = len(live_ids) == len(segment.doc_ids)
             if all_live:
                 heads.update(segment.heads)
@@ -71,7 +80,7 @@ class Generation:
         self.heads = heads
         self.docs = LiveDocuments(owners, doc_id_list)
         self.doc_id_list = doc_id_list
-        self.doc_order = {doc_id: i for i, doc_id in enumerate(doc_id_list)}
+        self.doc_order = dict(zip(doc_id_list, range(len(doc_id_list)), strict=True))
         self.chunks = LiveChunks(chunk_parts)
         # Row i -> the document of chunk i, as an array so filters become vectorized masks.
         self.chunk_doc_index = (np.concatenate(chunk_doc_index) if chunk_doc_index

@@ -246,10 +246,12 @@ def live_copies(segments: list[Segment], deleted: Mapping[str, Iterable[str]]) -
     guards a reader of an odd manifest from seeing a document twice or a deleted one again."""
     latest: dict[str, Segment] = {}
     for segment in segments:
-        for doc_id in segment.doc_ids:
-            latest[doc_id] = segment
-    return {doc_id: segment for doc_id, segment in latest.items()
-            if doc_id not in deleted.get(segment.name, ())}
+        latest.update(dict.fromkeys(segment.doc_ids, segment))  # a dict's own loop: 270k ids in ms
+    for segment in segments:
+        for doc_id in deleted.get(segment.name, ()):
+            if latest.get(doc_id) is segment:
+                del latest[doc_id]
+    return latest
 
 
 def fsync_tree(directory: Path) -> None:

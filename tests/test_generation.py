@@ -1,6 +1,7 @@
-"""Each document's best passage, found two ways: a scattered maximum over any layout of rows, and
-one reduction over runs when a document's passages are consecutive rows (what commits and merges
-write). Both must pick the same passage, the lowest row of equal scores, and skip what scored 0."""
+"""A generation over segments: which copy of a document is live, and each document's best passage,
+found two ways: a scattered maximum over any layout of rows, and one reduction over runs when a
+document's passages are consecutive rows (what commits and merges write). Both must pick the
+same passage, the lowest row of equal scores, and skip what scored 0."""
 from __future__ import annotations
 
 import numpy as np
@@ -37,3 +38,28 @@ def test_a_library_of_commits_and_merges_keeps_each_documents_passages_together(
     starts, run_of = generation.chunk_runs
     assert len(starts) == len(generation.doc_id_list) and len(run_of) == len(generation.chunks)
     assert np.bincount(run_of).max() > 1
+
+
+def _segment(name: str, texts: dict[str, str]):
+    from index.records import Chunk, StoredDocument
+    from index.segment import Segment
+
+    docs = {d: StoredDocument(d, d, t, {}, f"h-{d}-{name}") for d, t in texts.items()}
+    chunks = [Chunk(d, t) for d, t in texts.items()]
+    vectors = np.eye(len(chunks), 8, dtype=np.float32)
+    return Segment.build(name, docs, chunks, vectors)
+
+
+def test_a_manifest_that_forgot_to_mark_an_old_copy_still_shows_each_document_once():
+    """Writers mark a replaced copy deleted; a generation read from a manifest that did not (a bug,
+    a hand edit) still serves the latest copy alone, and never a deleted latest copy's elder."""
+    from index.generation import Generation
+
+    old = _segment("seg-1", {"a": "bản cũ", "b": "văn bản b", "c": "văn bản c"})
+    new = _segment("seg-2", {"a": "bản mới", "c": "bản mới của c"})
+    generation = Generation("g", [old, new], {"seg-2": {"c"}})
+    assert generation.doc_id_list == ["b", "a"]
+    assert generation.docs["a"].text == "bản mới" and "c" not in generation.docs
+    consistent = Generation("g", [old, new], {"seg-1": {"a", "c"}, "seg-2": {"c"}})
+    assert consistent.doc_id_list == ["b", "a"] and consistent.docs["a"].text == "bản mới"
+    assert [c.doc_id for c in consistent.chunks] == ["b", "a"]
