@@ -65,15 +65,39 @@ class DocumentAccess:
     built once per generation, so a scope becomes a mask in a few vectorized operations."""
 
     def __init__(self, doc_ids: list[str], docs: Mapping[str, DocumentLike]):
-        self.level = np.array([_LEVEL.get(visibility_of(docs[d]), _UNKNOWN) for d in doc_ids], np.int8)
-        self.org_number: dict[str, int] = {}
+        level = np.array([_LEVEL.get(visibility_of(docs[d]), _UNKNOWN) for d in doc_ids], np.int8)
+        org_number: dict[str, int] = {}
         orgs = np.full(len(doc_ids), -1, np.int32)
-        for i, doc_id in enumerate(doc_ids):
-            if self.level[i] == _LEVEL[INTERNAL]:
-                org = str(docs[doc_id].meta.get("org", ""))
-                orgs[i] = self.org_number.setdefault(org, len(self.org_number))
-        self.org = orgs
+        for i in np.flatnonzero(level == _LEVEL[INTERNAL]):
+            org = str(docs[doc_ids[i]].meta.get("org", ""))
+            orgs[i] = org_number.setdefault(org, len(org_number))
+        self._set(level, orgs, org_number)
+
+    def _set(self, level: np.ndarray, org: np.ndarray, org_number: dict[str, int]) -> None:
+        self.level = level
+        self.org = org
+        self.org_number = org_number
         self.everything_public = bool((self.level == 0).all())
+
+    @classmethod
+    def combine(cls, parts: list[tuple[DocumentAccess, np.ndarray | None]]) -> DocumentAccess:
+        """The arrays of several parts' rows one after another: each part is `(access, rows)`,
+        `rows` the positions of its documents kept, in order (None: all). A library's segments
+        each build theirs once (a segment never changes), so a commit costs the next search a
+        concatenation, not a pass over every document."""
+        levels: list[np.ndarray] = []
+        orgs: list[np.ndarray] = []
+        org_number: dict[str, int] = {}
+        for access, rows in parts:
+            renumber = np.full(len(access.org_number) + 1, -1, np.int32)  # index -1: no organisation
+            for name, number in access.org_number.items():
+                renumber[number] = org_number.setdefault(name, len(org_number))
+            levels.append(access.level if rows is None else access.level[rows])
+            orgs.append(renumber[access.org if rows is None else access.org[rows]])
+        combined = cls.__new__(cls)
+        combined._set(np.concatenate([np.zeros(0, np.int8), *levels]),
+                      np.concatenate([np.zeros(0, np.int32), *orgs]), org_number)
+        return combined
 
     def doc_mask(self, scope: Scope) -> np.ndarray | None:
         """Mask over documents this scope may see; None when it may see all of them."""

@@ -47,6 +47,9 @@ class Generation:
         chunk_parts: list[tuple[Sequence[Chunk], np.ndarray | None]] = []
         chunk_doc_index: list[np.ndarray] = []
         keyword_parts, doc_keyword_parts, vector_parts = [], [], []
+        # Each segment, its kept document rows (None: all of them) and where they start in
+        # `doc_id_list`: what tables each segment builds once are joined by.
+        live_docs_of: list[tuple[Segment, np.ndarray | None, int]] = []
         for segment in self.segments:
             gone = self.deleted.get(segment.name)
             if distinct:
@@ -72,12 +75,14 @@ class Generation:
                     heads[d] = segment.heads[d]
                 chunk_doc_index.append(local_to_view[segment.chunk_doc[rows]])
             chunk_parts.append((segment.chunks, rows))
+            live_docs_of.append((segment, live_docs, len(doc_id_list)))
             doc_id_list.extend(live_ids)
             keyword_parts.append((segment.keyword, rows))
             doc_keyword_parts.append((segment.doc_keyword, live_docs))
             vector_parts.append((segment.vectors, rows))
         # Every live document's fields but its text; `docs` reads a whole one from its segment.
         self.heads = heads
+        self._live_docs = live_docs_of
         self.docs = LiveDocuments(owners, doc_id_list)
         self.doc_id_list = doc_id_list
         self.doc_order = dict(zip(doc_id_list, range(len(doc_id_list)), strict=True))
@@ -118,15 +123,33 @@ class Generation:
         if not len(doc_of):
             return None
         starts = np.concatenate([[0], np.flatnonzero(np.diff(doc_of)) + 1])
-        if len(np.unique(doc_of[starts])) != len(starts):
-            return None  # some document's passages are apart
+        if np.count_nonzero(np.bincount(doc_of)) != len(starts):
+            return None  # some document's passages are apart: more runs than documents
         lengths = np.diff(np.append(starts, len(doc_of)))
         return starts, np.repeat(np.arange(len(starts), dtype=np.int32), lengths)
 
     @cached_property
     def access(self) -> DocumentAccess:
-        """Each document's visibility as arrays, built on first use (a generation never changes)."""
-        return DocumentAccess(self.doc_id_list, self.heads)
+        """Each document's visibility as arrays, built on first use (a generation never changes)
+        from its segments' own, which each builds once."""
+        return DocumentAccess.combine([(segment.access, rows) for segment, rows, _ in self._live_docs])
+
+    def docs_numbered(self, keys: Iterable[str]) -> np.ndarray:
+        """Mask over documents (`doc_id_list` rows) whose number has one of the match `keys`."""
+        mask = np.zeros(len(self.doc_id_list), dtype=bool)
+        for segment, rows, start in self._live_docs:
+            for key in keys:
+                local = segment.number_table.get(key)
+                if local is None:
+                    continue
+                if rows is None:
+                    mask[start + local] = True
+                else:  # the kept ones, at their place among the segment's kept rows
+                    at = np.searchsorted(rows, local)
+                    kept = at < len(rows)
+                    kept[kept] = rows[at[kept]] == local[kept]
+                    mask[start + at[kept]] = True
+        return mask
 
     def visible_docs(self, scope: Scope) -> np.ndarray | None:
         """Mask over documents (`doc_id_list` rows) `scope` may see; None: all of them."""

@@ -10,12 +10,10 @@ number the query names is put first.
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
 
-from ingest.doc_numbers import number_keys
 from ingest.vntext import fold
 
 from . import fusion
@@ -103,7 +101,7 @@ def search(generation, embedder, query: str, top_k: int = 10, mode: str = "hybri
     fused = combine(evidence, analyzed, mode)
 
     if analyzed.numbers:
-        named = _docs_numbered(generation, analyzed.numbers)
+        named = generation.docs_numbered(analyzed.numbers)
         if allowed is not None:
             named &= _doc_allowed(generation, allowed)
         bonus = NUMBER_FIRST if analyzed.number_only else NUMBER_BONUS
@@ -205,27 +203,3 @@ def _doc_allowed(generation, allowed: np.ndarray) -> np.ndarray:
     out = np.zeros(len(generation.doc_id_list), dtype=bool)
     out[generation.chunk_doc_index[allowed]] = True
     return out
-
-
-# Number keys of each generation's documents, for the few most recent generations (a generation
-# is immutable, so its table never goes stale; holding the object keeps its id unique).
-_NUMBER_TABLES: OrderedDict[int, tuple[object, dict[str, list[int]]]] = OrderedDict()
-
-
-def _docs_numbered(generation, keys: set[str]) -> np.ndarray:
-    entry = _NUMBER_TABLES.get(id(generation))
-    if entry is None or entry[0] is not generation:
-        table: dict[str, list[int]] = {}
-        for i, doc_id in enumerate(generation.doc_id_list):
-            number = generation.heads[doc_id].meta.get("number")
-            if number:
-                for key in number_keys(str(number)):
-                    table.setdefault(key, []).append(i)
-        entry = (generation, table)
-        _NUMBER_TABLES[id(generation)] = entry
-        while len(_NUMBER_TABLES) > 4:
-            _NUMBER_TABLES.popitem(last=False)
-    mask = np.zeros(len(generation.doc_id_list), dtype=bool)
-    for key in keys:
-        mask[entry[1].get(key, [])] = True
-    return mask

@@ -28,10 +28,14 @@ import json
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 
+from ingest.doc_numbers import number_keys
+
+from .access import DocumentAccess
 from .backends import (
     KeywordBackend,
     SegmentKeywords,
@@ -107,6 +111,23 @@ class Segment:
 
     def __len__(self) -> int:
         return len(self.chunks)
+
+    @cached_property
+    def access(self) -> DocumentAccess:
+        """Its documents' visibility arrays, rows in `doc_ids` order (index/access.py)."""
+        return DocumentAccess(self.doc_ids, self.heads)
+
+    @cached_property
+    def number_table(self) -> dict[str, np.ndarray]:
+        """Its documents by the match keys of their numbers (`ingest.doc_numbers.number_keys`):
+        key -> positions in `doc_ids`."""
+        table: dict[str, list[int]] = {}
+        for i, doc_id in enumerate(self.doc_ids):
+            number = self.heads[doc_id].meta.get("number")
+            if number:
+                for key in number_keys(str(number)):
+                    table.setdefault(key, []).append(i)
+        return {key: np.asarray(positions, np.int64) for key, positions in table.items()}
 
     @classmethod
     def build(cls, name: str, docs: dict[str, StoredDocument], chunks: list[Chunk], vectors: np.ndarray,

@@ -63,3 +63,60 @@ def test_a_manifest_that_forgot_to_mark_an_old_copy_still_shows_each_document_on
     consistent = Generation("g", [old, new], {"seg-1": {"a", "c"}, "seg-2": {"c"}})
     assert consistent.doc_id_list == ["b", "a"] and consistent.docs["a"].text == "bản mới"
     assert [c.doc_id for c in consistent.chunks] == ["b", "a"]
+
+
+def test_visibility_combined_from_segments_equals_one_pass_over_the_live_documents():
+    """Each segment builds its documents' visibility arrays once; a generation joins its segments'
+    live rows. Whatever segments, deletions and organisations, every scope sees what a pass over
+    the generation's own documents says it may."""
+    from index.access import ANONYMOUS, EVERYTHING, DocumentAccess, Scope
+    from index.generation import Generation
+    from index.records import Chunk, StoredDocument
+    from index.segment import Segment
+
+    def segment(name, rows):
+        docs = {d: StoredDocument(d, d, f"văn bản {d}", meta, f"h-{d}-{name}") for d, meta in rows.items()}
+        return Segment.build(name, docs, [Chunk(d, docs[d].text) for d in docs], np.eye(len(docs), 8, dtype=np.float32))
+
+    internal = {"visibility": "internal"}
+    first = segment("seg-1", {"a": {}, "b": {**internal, "org": "phuong-1"}, "c": {"visibility": "members"},
+                              "d": {**internal, "org": "phuong-2"}})
+    second = segment("seg-2", {"b": {**internal, "org": "phuong-3"}, "e": {**internal, "org": "phuong-2"},
+                               "f": {"visibility": "members"}})
+    third = segment("seg-3", {"g": {**internal, "org": "phuong-1"}})
+    generation = Generation("g", [first, second, third], {"seg-1": {"b", "d"}, "seg-3": {"g"}})
+    assert generation.doc_id_list == ["a", "c", "b", "e", "f"]
+    one_pass = DocumentAccess(generation.doc_id_list, generation.heads)
+    scopes = [ANONYMOUS, EVERYTHING, Scope(signed_in=True), Scope(signed_in=True, orgs=frozenset({"phuong-1"})),
+              Scope(signed_in=True, orgs=frozenset({"phuong-2", "phuong-3"})),
+              Scope(signed_in=True, orgs=frozenset({"khong-co"}))]
+    for scope in scopes:
+        combined, expected = generation.access.doc_mask(scope), one_pass.doc_mask(scope)
+        assert (combined is None) == (expected is None), scope
+        if expected is not None:
+            np.testing.assert_array_equal(combined, expected, err_msg=str(scope))
+            visible = {d for d, ok in zip(generation.doc_id_list, combined, strict=True) if ok}
+            assert visible == {d for d in generation.doc_id_list if scope.may_see(generation.heads[d])}, scope
+
+
+def test_documents_found_by_number_across_segments_and_deletions():
+    from index.generation import Generation
+    from index.records import Chunk, StoredDocument
+    from index.segment import Segment
+
+    def segment(name, numbers):
+        docs = {d: StoredDocument(d, d, f"văn bản {d}", {"number": n} if n else {}, f"h-{d}-{name}")
+                for d, n in numbers.items()}
+        return Segment.build(name, docs, [Chunk(d, docs[d].text) for d in docs], np.eye(len(docs), 8, dtype=np.float32))
+
+    first = segment("seg-1", {"a": "27-QĐ/TW", "b": "05-CT/TW", "c": "", "d": "27-QĐ/TW"})
+    second = segment("seg-2", {"b": "27-QĐ/TW", "e": "05-CT/TW"})
+    generation = Generation("g", [first, second], {"seg-1": {"b", "d"}})
+    assert generation.doc_id_list == ["a", "c", "b", "e"]
+    from ingest.doc_numbers import number_keys
+
+    found = generation.docs_numbered(number_keys("27-QĐ/TW"))
+    assert [d for d, hit in zip(generation.doc_id_list, found, strict=True) if hit] == ["a", "b"]
+    found = generation.docs_numbered(number_keys("05-CT/TW"))
+    assert [d for d, hit in zip(generation.doc_id_list, found, strict=True) if hit] == ["e"]
+    assert not generation.docs_numbered(number_keys("99-NQ/TW")).any()
