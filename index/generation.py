@@ -40,7 +40,7 @@ class Generation:
         # When no document has a copy in two segments (what writers keep so), a segment's live
         # documents are its own minus those the manifest marks deleted: no lookup a document.
         copies = sum(len(segment.doc_ids) for segment in self.segments)
-        marked = sum(len(self.deleted[s.name] & set(s.doc_ids)) for s in self.segments if s.name in self.deleted)
+        marked = sum(sum(d in s.heads for d in self.deleted.get(s.name, ())) for s in self.segments)
         distinct = copies == len(owners) + marked
         heads: dict[str, DocumentHead] = {}
         doc_id_list: list[str] = []
