@@ -62,7 +62,8 @@ def visibility_of(doc: DocumentLike) -> str:
 
 class DocumentAccess:
     """Each document's visibility level and organisation as arrays (rows in `doc_id_list` order),
-    built once per generation, so a scope becomes a mask in a few vectorized operations."""
+    built once per segment and joined per generation (`combine`), so a scope becomes a mask in a few
+    vectorized operations."""
 
     def __init__(self, doc_ids: list[str], docs: Mapping[str, DocumentLike]):
         level = np.array([_LEVEL.get(visibility_of(docs[d]), _UNKNOWN) for d in doc_ids], np.int8)

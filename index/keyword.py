@@ -308,10 +308,7 @@ def write_merged(directory: Path, parts: Sequence[tuple[KeywordIndex, np.ndarray
             written += len(keys)
     np.save(directory / "lengths.npy", lengths)
     merged = KeywordIndex.load_arrays(directory, params)
-    names = sorted(accent_names)
-    positions = merged._find(term_keys(names))
-    df = np.diff(merged.indptr)
-    accents = {name: int(df[p]) for name, p in zip(names, positions, strict=True) if p >= 0}
+    accents = _accent_frequencies(merged, accent_names)
     meta = {"format": FORMAT, "params": asdict(params), "rows": rows, "terms": len(merged.keys),
             "longest_term": longest, "accented_forms": accents}
     _replace(directory / META_FILE, lambda out: out.write(json.dumps(meta, ensure_ascii=False).encode("utf-8")))
@@ -388,11 +385,16 @@ def _assemble(blocks: list[tuple[sp.csr_matrix, np.ndarray]], lengths: np.ndarra
     postings.sort_indices()
     index = KeywordIndex(keys.astype(np.uint64), postings.indptr.astype(np.int64), postings.indices.astype(np.int32),
                          postings.data.astype(np.uint16), lengths, params, longest_term=longest)
-    names = sorted(accent_names)
-    positions = index._find(term_keys(names))
-    df = np.diff(index.indptr)
-    index.accents = {name: int(df[p]) for name, p in zip(names, positions, strict=True) if p >= 0}
+    index.accents = _accent_frequencies(index, accent_names)
     return index
+
+
+def _accent_frequencies(index: KeywordIndex, names: set[str]) -> dict[str, int]:
+    """The document frequency of each of `names` (accented syllables) that `index` holds."""
+    names_sorted = sorted(names)
+    positions = index._find(term_keys(names_sorted))
+    df = np.diff(index.indptr)
+    return {name: int(df[p]) for name, p in zip(names_sorted, positions, strict=True) if p >= 0}
 
 
 _NO_ROWS = np.zeros(0, np.int32)

@@ -99,11 +99,18 @@ def write_merged(directory: Path, segments: list[Segment], deleted: Mapping[str,
         doc_maps.append(doc_map)
         chunk_maps.append(chunk_map)
         kept_rows.append(rows)
-    local = {id(s): {d: i for i, d in enumerate(s.doc_ids)} for s in segments}
+    # Merged document j is row `source_row[j]` of segment `source[j]`.
+    source = np.zeros(len(merged_ids), np.int64)
+    source_row = np.zeros(len(merged_ids), np.int64)
+    for number, doc_map in enumerate(doc_maps):
+        kept = np.flatnonzero(doc_map >= 0)
+        source[doc_map[kept]] = number
+        source_row[doc_map[kept]] = kept
 
     directory.mkdir(parents=True)
-    write_lines(directory / DOCS_FILE, (owner[d].document_line(local[id(owner[d])][d]) for d in merged_ids))
-    write_rows(directory / HEADS_FILE, (asdict(owner[d].heads[d]) for d in merged_ids))
+    write_lines(directory / DOCS_FILE, (segments[s].document_line(int(r)) for s, r in zip(source, source_row,
+                                                                                          strict=True)))
+    write_rows(directory / HEADS_FILE, (asdict(segments[s].heads[d]) for s, d in zip(source, merged_ids, strict=True)))
     write_lines(directory / CHUNKS_FILE,
                 (segment.chunk_line(int(i)) for segment, rows in zip(segments, kept_rows, strict=True) for i in rows))
     chunk_doc = [doc_map[segment.chunk_doc[rows]]

@@ -155,8 +155,8 @@ def _best_per_run(scores: np.ndarray, runs: tuple[np.ndarray, np.ndarray], doc_o
                   doc_scores: np.ndarray, doc_chunk: np.ndarray) -> None:
     """`_best_per_doc` of every chunk scoring above 0, when each document's chunks are one run of
     rows (`Generation.chunk_runs`): a maximum over each run, then each run's first row holding it.
-    At a million passages, most of which hold some word of a query, this took 3 ms where the
-    scattered maximum took 16 (docs/benchmarks.md)."""
+    At a million passages, most of which hold some word of a query, it costs less than the
+    scattered maximum (docs/benchmarks.md)."""
     starts, run_of = runs
     best = np.maximum.reduceat(scores, starts)
     winners = np.flatnonzero((scores == best[run_of]) & (scores > 0))

@@ -169,9 +169,8 @@ class Segment:
 
     def document_line(self, position: int) -> bytes:
         """The stored row of the document at `position` in `doc_ids`, as `documents.jsonl` holds it."""
-        rows = self.docs.rows if isinstance(self.docs, DocumentRows) else None
-        if rows is not None:
-            return rows.line(position)
+        if isinstance(self.docs, DocumentRows):
+            return self.docs.rows.line(position)
         return json_line(self.docs[self.doc_ids[position]].to_json())
 
     def chunk_line(self, row: int) -> bytes:

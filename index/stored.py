@@ -151,12 +151,11 @@ class StoredRows(Rows[T]):
 
     def raw(self, i: int) -> dict:
         """Row `i` as its JSON object."""
-        start, stop = int(self.offsets[i]), int(self.offsets[i + 1])
-        return json.loads(self.data[start:stop])
+        return json.loads(self.line(i))
 
     def line(self, i: int) -> bytes:
-        """Row `i` as it is stored, its line end included."""
-        return bytes(self.data[int(self.offsets[i]):int(self.offsets[i + 1])])
+        """Row `i` as it is stored, its line end included (a slice of the map is a bytes copy)."""
+        return self.data[int(self.offsets[i]):int(self.offsets[i + 1])]
 
     def row(self, i: int) -> T:
         return self.make(self.raw(i))
