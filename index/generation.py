@@ -6,12 +6,13 @@ Its rows are numbered as if the live documents and passages of its segments were
 documents are `doc_id_list` (each segment's live documents in id order, segment after segment),
 chunk `i` is `chunks[i]`, row `i` of `vectors` and of `keyword`; row `j` of `doc_keyword` is
 document `doc_id_list[j]`. A document deleted or replaced since its segment was written has no
-row at all. Building one costs a pass over the documents' heads and arrays over the passages,
-not a copy of texts, vectors or term counts: those stay in their segments, on disk.
+row at all. Building one costs a pass over its segments, the documents its manifest marks
+deleted and arrays over the passages: ids, fields, texts, vectors and term counts stay in the
+segments (in memory or on disk), looked up there when asked, never copied into the generation.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import cached_property
 
 import numpy as np
@@ -24,7 +25,6 @@ from .segment import (  # noqa: F401  (re-exported: the texts indexed are part o
     chunk_index_text,
     document_index_text,
     index_text,
-    live_copies,
 )
 from .stored import Rows
 
@@ -36,56 +36,43 @@ class Generation:
         self.segments = list(segments)
         self.deleted = {seg: frozenset(ids) for seg, ids in (deleted or {}).items() if ids}
         self.manifest = dict(manifest or {})
-        owners = self._owners = live_copies(self.segments, self.deleted)
-        # When no document has a copy in two segments (what writers keep so), a segment's live
-        # documents are its own minus those the manifest marks deleted: no lookup a document.
-        copies = sum(len(segment.doc_ids) for segment in self.segments)
-        marked = sum(sum(d in s.heads for d in self.deleted.get(s.name, ())) for s in self.segments)
-        distinct = copies == len(owners) + marked
-        heads: dict[str, DocumentHead] = {}
-        doc_id_list: list[str] = []
+        # Built from what each segment computes once, so a commit costs a pass over the segments
+        # and the documents it marked, not over every document (docs/benchmarks.md, add one).
+        self._part = {segment.name: k for k, segment in enumerate(self.segments)}
         chunk_parts: list[tuple[Sequence[Chunk], np.ndarray | None]] = []
         chunk_doc_index: list[np.ndarray] = []
         keyword_parts, doc_keyword_parts, vector_parts = [], [], []
-        # Each segment, its kept document rows (None: all of them) and where they start in
-        # `doc_id_list`: what tables each segment builds once are joined by.
+        # Each segment, its kept document rows (None: all of them) and where they start among the
+        # generation's documents: what tables each segment builds once are joined by.
         live_docs_of: list[tuple[Segment, np.ndarray | None, int]] = []
-        for segment in self.segments:
-            gone = self.deleted.get(segment.name)
-            if distinct:
-                live_ids = segment.doc_ids if not gone else [d for d in segment.doc_ids if d not in gone]
+        start = 0
+        for k, segment in enumerate(self.segments):
+            gone = self._gone(k)
+            if not gone:
+                live_docs = rows = None
+                chunk_doc_index.append(segment.chunk_doc + start)
+                count = len(segment.doc_ids)
             else:
-                live_ids = [d for d in segment.doc_ids if owners.get(d) is segment]
-            all_live = len(live_ids) == len(segment.doc_ids)
-            if all_live:
-                heads.update(segment.heads)
-                rows = None
-                live_docs = None
-                local_to_view = np.arange(len(segment.doc_ids), dtype=np.int64) + len(doc_id_list)
-                chunk_doc_index.append(local_to_view[segment.chunk_doc])
-            else:
-                keep = np.zeros(len(segment.doc_ids), dtype=bool)
-                position = {d: i for i, d in enumerate(segment.doc_ids)}
-                live_docs = np.asarray([position[d] for d in live_ids], np.int64)
-                keep[live_docs] = True
+                keep = np.ones(len(segment.doc_ids), dtype=bool)
+                keep[[segment.position[d] for d in gone]] = False
+                live_docs = np.flatnonzero(keep)
                 local_to_view = np.full(len(segment.doc_ids), -1, np.int64)
-                local_to_view[live_docs] = np.arange(len(live_docs)) + len(doc_id_list)
+                local_to_view[live_docs] = np.arange(len(live_docs)) + start
                 rows = segment.rows_of(keep)
-                for d in live_ids:
-                    heads[d] = segment.heads[d]
                 chunk_doc_index.append(local_to_view[segment.chunk_doc[rows]])
+                count = len(live_docs)
             chunk_parts.append((segment.chunks, rows))
-            live_docs_of.append((segment, live_docs, len(doc_id_list)))
-            doc_id_list.extend(live_ids)
+            live_docs_of.append((segment, live_docs, start))
+            start += count
             keyword_parts.append((segment.keyword, rows))
             doc_keyword_parts.append((segment.doc_keyword, live_docs))
             vector_parts.append((segment.vectors, rows))
-        # Every live document's fields but its text; `docs` reads a whole one from its segment.
-        self.heads = heads
         self._live_docs = live_docs_of
-        self.docs = LiveDocuments(owners, doc_id_list)
-        self.doc_id_list = doc_id_list
-        self.doc_order = dict(zip(doc_id_list, range(len(doc_id_list)), strict=True))
+        # The live documents' ids, row j the document of `doc_keyword`'s row j, and their fields
+        # but the text (`heads`) and whole (`docs`, read from the segment when asked).
+        self.doc_id_list = LiveIds(live_docs_of, start)
+        self.heads = LiveHeads(self)
+        self.docs = LiveDocuments(self)
         self.chunks = LiveChunks(chunk_parts)
         # Row i -> the document of chunk i, as an array so filters become vectorized masks.
         self.chunk_doc_index = (np.concatenate(chunk_doc_index) if chunk_doc_index
@@ -98,21 +85,42 @@ class Generation:
         dim = int(self.manifest.get("dim") or (self.segments[0].vectors.dim if self.segments else dim))
         self.vectors = vectors_by.view(vector_parts, dim)
 
+    def _gone(self, k: int) -> set[str]:
+        """Segment k's documents that are not live: those the manifest marks deleted there, and
+        those with a copy in a later segment. A writer marks every older copy deleted when it
+        commits a new one; taking the latest copy also guards a reader of an odd manifest from
+        seeing a document twice or a deleted one again."""
+        segment = self.segments[k]
+        gone = {d for d in self.deleted.get(segment.name, ()) if d in segment.heads}
+        for later in self.segments[k + 1:]:
+            gone |= segment.shared_with(later)
+        return gone
+
     @classmethod
     def empty(cls, dim: int = 384) -> Generation:
         return cls("empty", [], {}, {"model": "", "dim": dim}, dim)
 
     def locate(self, doc_id: str) -> Segment | None:
-        """The segment holding the live copy of `doc_id`."""
-        return self._owners.get(doc_id)
+        """The segment holding the live copy of `doc_id`: the latest segment with a copy, unless
+        the manifest marks that copy deleted."""
+        for segment in reversed(self.segments):
+            if doc_id in segment.heads:
+                return None if doc_id in self.deleted.get(segment.name, ()) else segment
+        return None
 
-    def doc_mask(self, keep_doc_ids: set[str]) -> np.ndarray:
-        """Boolean mask over chunk ids of the chunks that belong to `keep_doc_ids`."""
-        keep = np.zeros(len(self.doc_id_list), dtype=bool)
-        for doc_id in keep_doc_ids:
-            if doc_id in self.doc_order:
-                keep[self.doc_order[doc_id]] = True
-        return keep[self.chunk_doc_index] if len(self.chunks) else np.zeros(0, dtype=bool)
+    def row_of(self, doc_id: str) -> int | None:
+        """The row of a live document (its place in `doc_id_list`), None for any other id."""
+        segment = self.locate(doc_id)
+        if segment is None:
+            return None
+        _, rows, start = self._live_docs[self._part[segment.name]]
+        local = segment.position[doc_id]
+        return start + (local if rows is None else int(np.searchsorted(rows, local)))
+
+    def doc_mask_where(self, keep: Callable[[DocumentHead], bool]) -> np.ndarray:
+        """Boolean mask over chunk ids of the chunks whose document's fields `keep` accepts."""
+        docs = np.fromiter((keep(head) for head in self.heads.values()), bool, count=len(self.doc_id_list))
+        return docs[self.chunk_doc_index] if len(self.chunks) else np.zeros(0, dtype=bool)
 
     @cached_property
     def chunk_runs(self) -> tuple[np.ndarray, np.ndarray] | None:
@@ -161,25 +169,99 @@ class Generation:
         return None if docs is None else docs[self.chunk_doc_index]
 
 
+class LiveIds(Sequence[str]):
+    """The live documents' ids in the generation's order: each segment's live documents in id
+    order, segment after segment. Read from the segments' own id lists, never copied."""
+
+    def __init__(self, parts: list[tuple[Segment, np.ndarray | None, int]], count: int):
+        self._parts = parts
+        self._starts = np.asarray([start for _, _, start in parts], np.int64)
+        self._count = count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, i):  # an int (NumPy's too) or a slice, as a list takes
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(self._count))]
+        i = int(i)
+        if i < 0:
+            i += self._count
+        if not 0 <= i < self._count:
+            raise IndexError(i)
+        segment, rows, start = self._parts[int(np.searchsorted(self._starts, i, side="right")) - 1]
+        local = i - start
+        return segment.doc_ids[local if rows is None else int(rows[local])]
+
+    def __iter__(self) -> Iterator[str]:
+        for segment, rows, _ in self._parts:
+            if rows is None:
+                yield from segment.doc_ids
+            else:
+                ids = segment.doc_ids
+                for row in rows.tolist():
+                    yield ids[row]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]  # compared by value, as a list is
+
+
+class LiveHeads(Mapping[str, DocumentHead]):
+    """Every live document's fields but its text, by id, in `doc_id_list` order, looked up in the
+    segment that holds its live copy."""
+
+    def __init__(self, generation: Generation):
+        self._generation = generation
+
+    def __getitem__(self, doc_id: str) -> DocumentHead:
+        segment = self._generation.locate(doc_id)
+        if segment is None:
+            raise KeyError(doc_id)
+        return segment.heads[doc_id]
+
+    def __contains__(self, doc_id: object) -> bool:
+        return isinstance(doc_id, str) and self._generation.locate(doc_id) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._generation.doc_id_list)
+
+    def __len__(self) -> int:
+        return len(self._generation.doc_id_list)
+
+    def values(self) -> Iterator[DocumentHead]:  # type: ignore[override]
+        # Each segment's heads in row order: no lookup of an id in every segment.
+        for segment, rows, _ in self._generation._live_docs:
+            heads, ids = segment.heads, segment.doc_ids
+            yield from (heads[d] for d in (ids if rows is None else (ids[r] for r in rows.tolist())))
+
+    def items(self) -> Iterator[tuple[str, DocumentHead]]:  # type: ignore[override]
+        for head in self.values():
+            yield head.doc_id, head
+
+
 class LiveDocuments(Mapping[str, StoredDocument]):
     """The live documents by id, in `doc_id_list` order, each read whole from its segment when
     asked (its text included): a page reads one, a search its ten results."""
 
-    def __init__(self, owners: dict[str, Segment], doc_id_list: list[str]):
-        self._owners = owners
-        self._ids = doc_id_list
+    def __init__(self, generation: Generation):
+        self._generation = generation
 
     def __getitem__(self, doc_id: str) -> StoredDocument:
-        return self._owners[doc_id].docs[doc_id]
+        segment = self._generation.locate(doc_id)
+        if segment is None:
+            raise KeyError(doc_id)
+        return segment.docs[doc_id]
 
     def __contains__(self, doc_id: object) -> bool:
-        return doc_id in self._owners
+        return isinstance(doc_id, str) and self._generation.locate(doc_id) is not None
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._ids)
+        return iter(self._generation.doc_id_list)
 
     def __len__(self) -> int:
-        return len(self._ids)
+        return len(self._generation.doc_id_list)
 
 
 class LiveChunks(Rows[Chunk]):

@@ -176,21 +176,20 @@ def filter_mask(generation, filters: SearchFilters | None) -> np.ndarray | None:
         return None
     wanted_type = fold(filters.type).lower() if filters.type else None
     issuer = fold(filters.issuer).lower().strip() if filters.issuer else None
-    keep = set()
-    for doc_id, doc in generation.heads.items():
+
+    def keep(doc) -> bool:
         meta = doc.meta
         if wanted_type and fold(str(meta.get("type", ""))).lower() != wanted_type:
-            continue
+            return False
         date = str(meta.get("date", ""))
         year = int(date[:4]) if date[:4].isdigit() else None
         if filters.year_from is not None and (year is None or year < filters.year_from):
-            continue
+            return False
         if filters.year_to is not None and (year is None or year > filters.year_to):
-            continue
-        if issuer and issuer not in fold(str(meta.get("issuer", ""))).lower():
-            continue
-        keep.add(doc_id)
-    return generation.doc_mask(keep)
+            return False
+        return not (issuer and issuer not in fold(str(meta.get("issuer", ""))).lower())
+
+    return generation.doc_mask_where(keep)
 
 
 def _both(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | None:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import os
+import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict
 from functools import cached_property
@@ -116,6 +117,28 @@ class Segment:
     def access(self) -> DocumentAccess:
         """Its documents' visibility arrays, rows in `doc_ids` order (index/access.py)."""
         return DocumentAccess(self.doc_ids, self.heads)
+
+    @cached_property
+    def position(self) -> Mapping[str, int]:
+        """Each document's position in `doc_ids`."""
+        if isinstance(self.docs, DocumentRows):
+            return self.docs.position  # a loaded segment's rows are found by it already
+        return {doc_id: i for i, doc_id in enumerate(self.doc_ids)}
+
+    def shared_with(self, later: Segment) -> frozenset[str]:
+        """The documents that have a copy in `later` too, whose copies shadow these. Computed once
+        for each pair (segments never change), so a commit pays only for the pairs its new
+        segment makes: a lookup of its few documents in each older segment."""
+        shared = self._shared.get(later)
+        if shared is None:
+            # A view's & walks the smaller of the two and looks up in the larger, in C.
+            shared = self._shared[later] = frozenset(self.heads.keys() & later.heads.keys())
+        return shared
+
+    @cached_property
+    def _shared(self) -> weakref.WeakKeyDictionary[Segment, frozenset[str]]:
+        # Weak: a segment merged away must not be kept alive, maps and all, by an older one.
+        return weakref.WeakKeyDictionary()
 
     @cached_property
     def number_table(self) -> dict[str, np.ndarray]:

@@ -771,9 +771,9 @@ class Library:
 
 def _visible(generation: Generation, scope: Scope) -> list[DocumentHead]:
     mask = generation.visible_docs(scope)
-    ids = generation.doc_id_list if mask is None else [d for d, ok in zip(generation.doc_id_list, mask,
-                                                                             strict=True) if ok]
-    return [generation.heads[d] for d in sorted(ids)]
+    heads = generation.heads.values()  # in row order, as the mask
+    seen = heads if mask is None else (head for head, ok in zip(heads, mask.tolist(), strict=True) if ok)
+    return sorted(seen, key=lambda head: head.doc_id)
 
 
 def _link_or_copy(source: str, target: str) -> None:

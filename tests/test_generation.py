@@ -120,3 +120,35 @@ def test_documents_found_by_number_across_segments_and_deletions():
     found = generation.docs_numbered(number_keys("05-CT/TW"))
     assert [d for d, hit in zip(generation.doc_id_list, found, strict=True) if hit] == ["e"]
     assert not generation.docs_numbered(number_keys("99-NQ/TW")).any()
+
+
+def test_ids_heads_rows_and_copies_agree_with_one_pass_over_the_segments():
+    """A generation reads its documents from the segments' own tables instead of building its
+    own each commit; whatever copies, shadows and deletions, what it serves is what one pass
+    over the segments (the latest copy of each document, unless marked deleted) says."""
+    from index.generation import Generation
+    from index.segment import live_copies
+
+    rng = np.random.default_rng(3)
+    ids = [f"d{i:02d}" for i in range(30)]
+    segments = [_segment(f"seg-{k}", {d: f"văn bản {d} bản {k}" for d in rng.choice(ids, 8, replace=False)})
+                for k in range(5)]
+    deleted = {s.name: set(rng.choice(s.doc_ids, 2, replace=False)) for s in segments[::2]}
+    generation = Generation("g", segments, deleted)
+    owners = live_copies(segments, deleted)
+    expected = [d for s in segments for d in s.doc_ids if owners.get(d) is s]
+    assert list(generation.doc_id_list) == expected and generation.doc_id_list == expected
+    assert [generation.doc_id_list[i] for i in range(-len(expected), len(expected))] == expected * 2
+    assert list(generation.heads.values()) == [owners[d].heads[d] for d in expected]
+    assert set(generation.docs) == set(owners) and len(generation.docs) == len(owners)
+    for doc_id in ids:
+        assert generation.locate(doc_id) is owners.get(doc_id)
+        assert generation.row_of(doc_id) == (expected.index(doc_id) if doc_id in owners else None)
+        assert (doc_id in generation.heads) == (doc_id in owners) == (doc_id in generation.docs)
+        if doc_id in owners:
+            assert generation.docs[doc_id].text == owners[doc_id].docs[doc_id].text
+    rows = [generation.row_of(c.doc_id) for c in generation.chunks]
+    assert rows == generation.chunk_doc_index.tolist()
+    picked = generation.doc_mask_where(lambda head: head.doc_id.endswith(("1", "7")))
+    assert [c.doc_id for c, hit in zip(generation.chunks, picked, strict=True) if hit] == \
+        [c.doc_id for c in generation.chunks if c.doc_id.endswith(("1", "7"))]

@@ -403,7 +403,7 @@ def test_whole_document_index_follows_every_change(make_library, docs_folder):
     for query in ("bản đồ số phường xã", "sổ tay đảng viên", "hội thảo chuyển đổi số", "rau an toàn"):
         weights = analyze(query, generation.keyword).term_weights()
         assert np.allclose(_document_scores(generation, query), rebuilt.scores(weights), atol=1e-6), query
-    assert _document_scores(generation, "bản đồ số phường xã").argmax() == generation.doc_order["van-ban/qd-27"]
+    assert _document_scores(generation, "bản đồ số phường xã").argmax() == generation.row_of("van-ban/qd-27")
 
 
 def _as_generation_layout(library, without_document_index: bool = False) -> None:
