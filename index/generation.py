@@ -194,13 +194,14 @@ class LiveIds(Sequence[str]):
         return segment.doc_ids[local if rows is None else int(rows[local])]
 
     def __iter__(self) -> Iterator[str]:
+        for _, ids in self.by_segment():
+            yield from ids
+
+    def by_segment(self) -> Iterator[tuple[Segment, Iterable[str]]]:
+        """Each segment and its live documents' ids, in order."""
         for segment, rows, _ in self._parts:
-            if rows is None:
-                yield from segment.doc_ids
-            else:
-                ids = segment.doc_ids
-                for row in rows.tolist():
-                    yield ids[row]
+            ids = segment.doc_ids
+            yield segment, ids if rows is None else [ids[row] for row in rows.tolist()]
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Sequence) and list(self) == list(other)
@@ -208,18 +209,22 @@ class LiveIds(Sequence[str]):
     __hash__ = None  # type: ignore[assignment]  # compared by value, as a list is
 
 
-class LiveHeads(Mapping[str, DocumentHead]):
-    """Every live document's fields but its text, by id, in `doc_id_list` order, looked up in the
-    segment that holds its live copy."""
+class _LiveById(Mapping):
+    """The live documents' records by id, in `doc_id_list` order, each looked up in the segment
+    that holds the document's live copy (`_table` says which of its tables)."""
 
     def __init__(self, generation: Generation):
         self._generation = generation
 
-    def __getitem__(self, doc_id: str) -> DocumentHead:
+    @staticmethod
+    def _table(segment: Segment) -> Mapping:
+        raise NotImplementedError
+
+    def __getitem__(self, doc_id: str):
         segment = self._generation.locate(doc_id)
         if segment is None:
             raise KeyError(doc_id)
-        return segment.heads[doc_id]
+        return self._table(segment)[doc_id]
 
     def __contains__(self, doc_id: object) -> bool:
         return isinstance(doc_id, str) and self._generation.locate(doc_id) is not None
@@ -230,38 +235,32 @@ class LiveHeads(Mapping[str, DocumentHead]):
     def __len__(self) -> int:
         return len(self._generation.doc_id_list)
 
+
+class LiveHeads(_LiveById):
+    """Every live document's fields but its text."""
+
+    @staticmethod
+    def _table(segment: Segment) -> Mapping[str, DocumentHead]:
+        return segment.heads
+
     def values(self) -> Iterator[DocumentHead]:  # type: ignore[override]
         # Each segment's heads in row order: no lookup of an id in every segment.
-        for segment, rows, _ in self._generation._live_docs:
-            heads, ids = segment.heads, segment.doc_ids
-            yield from (heads[d] for d in (ids if rows is None else (ids[r] for r in rows.tolist())))
+        for segment, ids in self._generation.doc_id_list.by_segment():
+            heads = segment.heads
+            yield from (heads[d] for d in ids)
 
     def items(self) -> Iterator[tuple[str, DocumentHead]]:  # type: ignore[override]
         for head in self.values():
             yield head.doc_id, head
 
 
-class LiveDocuments(Mapping[str, StoredDocument]):
-    """The live documents by id, in `doc_id_list` order, each read whole from its segment when
-    asked (its text included): a page reads one, a search its ten results."""
+class LiveDocuments(_LiveById):
+    """The live documents whole, each read from its segment when asked (its text included): a
+    page reads one, a search its ten results."""
 
-    def __init__(self, generation: Generation):
-        self._generation = generation
-
-    def __getitem__(self, doc_id: str) -> StoredDocument:
-        segment = self._generation.locate(doc_id)
-        if segment is None:
-            raise KeyError(doc_id)
-        return segment.docs[doc_id]
-
-    def __contains__(self, doc_id: object) -> bool:
-        return isinstance(doc_id, str) and self._generation.locate(doc_id) is not None
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._generation.doc_id_list)
-
-    def __len__(self) -> int:
-        return len(self._generation.doc_id_list)
+    @staticmethod
+    def _table(segment: Segment) -> Mapping[str, StoredDocument]:
+        return segment.docs
 
 
 class LiveChunks(Rows[Chunk]):
