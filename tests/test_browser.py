@@ -5,6 +5,7 @@ tested in test_search_quality.py and test_corpus_search.py)."""
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -188,17 +189,25 @@ def test_editor_follows_a_scan_page_by_page_and_offers_both_downloads(page):
     shows the report; the document page then offers its searchable PDF and the scan as received."""
     from tests import scans
 
+    # Four pages, so that recognising them outlasts the page's polling on a fast machine too (with
+    # two, a fast CI machine finished the OCR between two polls and no page was ever shown).
     typeset = scans.typeset("KẾ HOẠCH\nvề trồng cây xanh\nChi bộ tổ dân phố số 7 vận động đảng viên "
-                            "trồng cây bàng quanh nhà văn hóa.\n\f\nĐảng viên báo cáo chi ủy vào cuối quý.")
+                            "trồng cây bàng quanh nhà văn hóa.\n\f\nĐảng viên báo cáo chi ủy vào cuối quý."
+                            "\n\f\nMỗi đảng viên trồng một cây.\n\f\nChi ủy tổng kết vào tháng mười hai.")
+    assert len(typeset.pages) == 4
     scan = scans.image_pdf([scans.scan(p, seed=i) for i, p in enumerate(typeset.pages)])
     page.goto("/editor")
+    # Every text the status line shows, kept as it changes (a page may show for under a second).
+    page.evaluate("""() => { window.statusTexts = [];
+        new MutationObserver(() => window.statusTexts.push(document.getElementById('status').textContent))
+            .observe(document.getElementById('status'), {childList: true, characterData: true, subtree: true}); }""")
     page.fill("#token", EDITOR_TOKEN)
     page.set_input_files("#files", files=[{"name": "quet-trong-cay.pdf", "mimeType": "application/pdf",
                                            "buffer": scan}])
     page.click("form#upload button[type=submit]")
-    page.wait_for_function("() => document.getElementById('status').textContent"
-                           ".includes('Đang nhận dạng chữ quet-trong-cay.pdf: trang')", timeout=60_000)
-    page.wait_for_function("() => !document.querySelector('form#upload button').disabled", timeout=120_000)
+    page.wait_for_function("() => !document.querySelector('form#upload button').disabled", timeout=180_000)
+    shown = page.evaluate("() => window.statusTexts")
+    assert any(re.fullmatch(r"Đang nhận dạng chữ quet-trong-cay\.pdf: trang [1-4]/4", text) for text in shown), shown
     assert page.locator("#status").inner_text() == "Đã nạp xong. Văn bản mới có thể tìm kiếm ngay."
     assert any("Đã thêm" in row and "quet-trong-cay" in row for row in page.locator("#rows tr").all_inner_texts())
     page.goto("/doc/quet-trong-cay")

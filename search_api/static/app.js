@@ -283,7 +283,7 @@
             button.disabled = false;
           } else {
             status.textContent = describe(job);
-            setTimeout(function () { follow(url, auth); }, 1000);
+            setTimeout(function () { follow(url, auth); }, 500);
           }
         })
         .catch(function () { setTimeout(function () { follow(url, auth); }, 3000); });
